@@ -1,0 +1,30 @@
+"""The site's entry point: wires the shop and mounts the emulator at /emulator."""
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+import emulator
+import i18n
+from shop import config, db, security
+
+
+def create_app(test_config=None, emulator_config=None):
+    """Build the shop app; in emulator mode the fake PGs answer under /emulator."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+
+    from shop import flows, views
+    from shop.portone import views as portone_views
+    from shop.toss import views as toss_views
+    app.register_blueprint(views.bp)
+    app.register_blueprint(flows.bp)
+    app.register_blueprint(portone_views.bp)
+    app.register_blueprint(toss_views.bp)
+
+    if app.config["MOUNT_EMULATOR"]:
+        emu = emulator.create_app(emulator_config)
+        app.extensions["emulator"] = emu
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/emulator": emu})
+    return app

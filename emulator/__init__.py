@@ -1,0 +1,63 @@
+"""The emulator app: fake PortOne and Toss over HTTP, with a movable clock and a dashboard.
+
+Mounted at /emulator by the site's app.py, or alone: `flask --app emulator run -p 5001`.
+"""
+import os
+import secrets
+
+from dotenv import load_dotenv
+from flask import Flask
+
+import i18n
+
+from . import clock, dashboard, db, webhooks
+
+# The credentials the emulator accepts (the shop's emulator-mode defaults). The Toss keys
+# are the public docs keys that anyone may use.
+DEFAULTS = {
+    "EMULATOR_PORTONE_IMP_CODE": "imp00000000",
+    "EMULATOR_PORTONE_IMP_KEY": "emulator_imp_key",
+    "EMULATOR_PORTONE_IMP_SECRET": "emulator_imp_secret_0000000000000000000000000000000000000000",
+    "EMULATOR_PORTONE_WEBHOOK_URL": "",      # console URL; a request's notice_url overrides it
+    "EMULATOR_PORTONE_WEBHOOK_FORMAT": "json",  # json | form
+    "EMULATOR_TOSS_WEBHOOK_URL": "",          # empty: <site that loaded the widget>/webhooks/toss
+    "EMULATOR_WEBHOOK_TIME_SCALE": "1",       # seconds per documented minute of retry delay
+}
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "instance"))
+    load_dotenv(os.path.join(os.path.dirname(app.root_path), ".env"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update({k: os.environ.get(k) or v for k, v in DEFAULTS.items()})
+    app.config.update(
+        EMULATOR_DATABASE=os.environ.get("EMULATOR_DATABASE")
+        or os.path.join(app.instance_path, "emulator.sqlite3"),
+        SECRET_KEY=os.environ.get("EMULATOR_SECRET_KEY") or secrets.token_hex(16),
+        SESSION_COOKIE_NAME="emulator_session",
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config["EMULATOR_WEBHOOK_TIME_SCALE"] = float(app.config["EMULATOR_WEBHOOK_TIME_SCALE"])
+    db.init_app(app)
+    i18n.init_app(app)
+    webhooks.init_app(app)
+
+    from .portone import bp as portone_bp
+    from .toss import bp as toss_bp
+    app.register_blueprint(portone_bp, url_prefix="/portone")
+    app.register_blueprint(toss_bp, url_prefix="/toss")
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(clock.bp)
+
+    @app.after_request
+    def _headers(response):
+        # The hosted window is shown inside the shop's page, so framing is allowed here.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; object-src 'none'; base-uri 'self'")
+        return response
+
+    return app

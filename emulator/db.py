@@ -1,0 +1,39 @@
+"""The emulator's SQLite database (the PGs' records, never the shop's)."""
+import glob
+import os
+
+from flask import current_app, g
+
+import sqlitedb
+
+HERE = os.path.dirname(__file__)
+
+
+def schema_files():
+    """The core schema first, then each PG's own schema.sql."""
+    return [os.path.join(HERE, "schema.sql"), *sorted(glob.glob(os.path.join(HERE, "*", "schema.sql")))]
+
+
+def connect(path):
+    sqlitedb.ensure_schema(path, schema_files())
+    return sqlitedb.connect(path)
+
+
+def get_db():
+    if "emu_db" not in g:
+        g.emu_db = connect(current_app.config["EMULATOR_DATABASE"])
+    return g.emu_db
+
+
+def transaction():
+    return sqlitedb.transaction(get_db())
+
+
+def close_db(_exc=None):
+    conn = g.pop("emu_db", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_app(app):
+    app.teardown_appcontext(close_db)

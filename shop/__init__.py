@@ -1,0 +1,1 @@
+"""The merchant: the shop's pages, orders, step log and one package per PG (portone, toss)."""

@@ -1,0 +1,1 @@
+"""The shop's PortOne integration: client (HTTP), verify (pure checks), views (routes)."""

@@ -1,0 +1,77 @@
+"""The step log: records what happened in a flow (one order), phase by phase, and reads it back."""
+import json
+import os
+import sys
+import time
+
+from . import redact
+from .db import get_db
+
+# One ordered list of phases shared by both PGs, so two flows line up row by row.
+PHASES = ("order", "checkout", "authenticate", "return", "server_auth", "approve", "verify",
+          "notify", "settle")
+KINDS = ("http_out", "http_in", "check", "browser", "state", "fault")
+ACTORS = ("browser", "shop", "portone", "toss")
+VERDICTS = ("pass", "fail", "info", None)
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_SKIP = {os.path.join(_ROOT, "shop", "steps.py"), os.path.join(_ROOT, "shop", "http.py")}
+
+
+def _code_ref():
+    """'file:line function' of the shop code that asked for the step (for 'read the code')."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if path.startswith(_ROOT) and path not in _SKIP:
+            return f"{os.path.relpath(path, _ROOT)}:{frame.f_lineno} {frame.f_code.co_name}"
+        frame = frame.f_back
+    return None
+
+
+def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", actor_to="shop",
+           verdict=None, expected=None, actual=None, reported=False, exchange=None,
+           started_at=None, duration_ms=None):
+    """Append a step to the order's flow and return its id. Everything stored is redacted."""
+    if phase not in PHASES:
+        raise ValueError(f"unknown phase {phase!r}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    cur = get_db().execute(
+        "INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict,"
+        " expected, actual, reported, exchange, code_ref, started_at, duration_ms)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (order_id, phase, name, kind, actor_from, actor_to, redact.text(str(summary)), verdict,
+         _str(expected), _str(actual), 1 if reported else 0,
+         json.dumps(redact.body(exchange), ensure_ascii=False) if exchange is not None else None,
+         _code_ref(), started_at or time.time(), duration_ms))
+    return cur.lastrowid
+
+
+def check(order_id, phase, name, summary, ok, expected, actual):
+    """Record one of the shop's checks with the two values compared. Returns ok."""
+    record(order_id, phase, name, summary, kind="check", verdict="pass" if ok else "fail",
+           expected=expected, actual=actual)
+    return ok
+
+
+def _str(value):
+    if value is None:
+        return None
+    return redact.text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def for_order(order_id, after_id=0, limit=1000):
+    """The order's steps in the order they happened, those with id > after_id."""
+    rows = get_db().execute("SELECT * FROM steps WHERE order_id = ? AND id > ? ORDER BY id LIMIT ?",
+                            (order_id, after_id, limit)).fetchall()
+    return [as_dict(r) for r in rows]
+
+
+def as_dict(row):
+    d = dict(row)
+    d["exchange"] = json.loads(d["exchange"]) if d["exchange"] else None
+    d["reported"] = bool(d["reported"])
+    return d

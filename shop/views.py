@@ -1,0 +1,172 @@
+"""The shop's own pages and JSON: the checkout page, pricing, order creation, browser reports."""
+import json
+import re
+import sqlite3
+import secrets
+from datetime import date
+
+from flask import Blueprint, abort, jsonify, render_template, request, session
+from flask_babel import get_locale, lazy_gettext
+from flask_babel import gettext as _
+
+from . import catalog, config, orders, steps
+
+bp = Blueprint("shop", __name__)
+
+BROWSER_PHASES = ("checkout", "authenticate", "return")
+EVENT_NAME = re.compile(r"^(portone|toss)\.[a-z_.]{1,60}$")
+
+
+def customer_key():
+    """The buyer's id for this browser (Toss customerKey rules: 2-50 of [A-Za-z0-9-_=.@])."""
+    if "customer_key" not in session:
+        session["customer_key"] = "cust_" + secrets.token_hex(8)
+    return session["customer_key"]
+
+
+def refused(error, message, status=400, **params):
+    """A JSON refusal: a stable `error` code and a translated message for people."""
+    return jsonify(error=error, message=_(message, **params)), status
+
+
+def json_body():
+    """The request's JSON object, or None when the body is not a JSON object."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _ask(data):
+    """(product_id, quantity, coupons) from a pricing request, or raise OrderRefused."""
+    product_id = data.get("product_id")
+    quantity = data.get("quantity", 1)
+    coupons = data.get("coupons", [])
+    if not isinstance(product_id, str):
+        raise catalog.OrderRefused("UNKNOWN_PRODUCT", "There is no such product.")
+    if not isinstance(coupons, list) or len(coupons) > 3 or not all(isinstance(c, str) and len(c) <= 40
+                                                                    for c in coupons):
+        raise catalog.OrderRefused("BAD_COUPONS", "Coupons must be a list of at most three codes.")
+    return product_id, quantity, coupons
+
+
+def _quote(data):
+    product_id, quantity, coupons = _ask(data)
+    return catalog.quote(product_id, quantity, coupons, date.today(),
+                         orders.used_single_use(customer_key()))
+
+
+@bp.app_template_global()
+def money(amount):
+    """Won as the PGs show it: 15,000원 in Korean, KRW 15,000 in English."""
+    if amount is None:
+        return ""
+    return f"KRW {amount:,}" if str(get_locale()) == "en" else f"{amount:,}원"
+
+
+STATUS_TITLES = {
+    orders.Status.PENDING: lazy_gettext("Waiting for the payment"),
+    orders.Status.AWAITING_DEPOSIT: lazy_gettext("Waiting for the deposit"),
+    orders.Status.PAID: lazy_gettext("Paid and verified"),
+    orders.Status.FAILED: lazy_gettext("Not paid"),
+    orders.Status.CANCELLED: lazy_gettext("Cancelled and refunded"),
+    orders.Status.FORGED: lazy_gettext("Rejected as forged, cancelled at the PG"),
+    orders.Status.UNKNOWN: lazy_gettext("Outcome unknown: asking the PG again"),
+}
+
+
+@bp.app_template_global()
+def status_title(status):
+    return STATUS_TITLES.get(status, status)
+
+
+@bp.get("/")
+def checkout():
+    return render_template("checkout.html", products=catalog.PRODUCTS, fixed_coupon=catalog.FIXED_COUPON,
+                           customer_key=customer_key(), modes={p: config.mode(p) for p in config.PROVIDERS})
+
+
+@bp.post("/api/quote")
+def quote():
+    """Price an order without storing it: the page shows this amount and hands it to the SDK."""
+    data = json_body()
+    if data is None:
+        return refused("BAD_REQUEST", "Send a JSON object.")
+    try:
+        q = _quote(data)
+    except catalog.OrderRefused as e:
+        return refused(e.code, e.message, **e.params)
+    return jsonify(subtotal=q.subtotal, discount=q.discount, amount=q.amount, coupons=list(q.coupons),
+                   order_name=q.order_name)
+
+
+@bp.post("/api/orders")
+def create_order():
+    """Store the order (amount computed here) before the browser calls the PG's SDK."""
+    data = json_body()
+    if data is None:
+        return refused("BAD_REQUEST", "Send a JSON object.")
+    pg = data.get("pg")
+    if pg not in config.PROVIDERS:
+        return refused("UNKNOWN_PG", "Choose PortOne or Toss.")
+    fields = {}
+    for key, limit in (("pay_method", 20), ("buyer_name", 40), ("buyer_email", 64)):
+        value = data.get(key, "")
+        if not isinstance(value, str) or len(value) > limit:
+            return refused("BAD_FIELD", "%(field)s must be text of at most %(limit)s characters.",
+                           field=key, limit=limit)
+        fields[key] = value.strip()
+    try:
+        q = _quote(data)
+        order = orders.create(pg, q, customer_key=customer_key(), **fields)
+    except catalog.OrderRefused as e:
+        return refused(e.code, e.message, **e.params)
+    except sqlite3.IntegrityError:
+        return refused("COUPON_ALREADY_USED", "Coupon %(code)s has already been used.", code="FIRSTBUY")
+    steps.record(order["id"], "order", "shop.create_order",
+                 f"Browser asked for {q.quantity} × {q.product_id} with coupons "
+                 f"{', '.join(data.get('coupons') or []) or 'none'}", kind="http_in",
+                 actor_from="browser", actor_to="shop", verdict="info",
+                 exchange={"request": {"method": "POST", "url": request.path, "body": data}})
+    steps.record(order["id"], "order", "shop.price_order",
+                 f"Server priced the order: {q.subtotal:,} − {q.discount:,} = {q.amount:,} won; stored "
+                 f"as {order['id']}", kind="state", verdict="pass", expected=q.amount)
+    return jsonify(order_view(order)), 201
+
+
+def order_view(order):
+    """What the browser may know of an order (no secrets)."""
+    return {"order_id": order["id"], "pg": order["pg"], "amount": order["amount"],
+            "order_name": order["order_name"], "subtotal": order["subtotal"], "discount": order["discount"],
+            "coupons": [c for c in order["coupons"].split(",") if c], "status": order["status"],
+            "pay_method": order["pay_method"], "buyer_name": order["buyer_name"],
+            "buyer_email": order["buyer_email"], "customer_key": order["customer_key"],
+            "reason": order["reason"]}
+
+
+@bp.post("/api/flows/<order_id>/events")
+def browser_event(order_id):
+    """A step the page reports (SDK call, callback, rejection): stored as reported, never trusted."""
+    order = orders.get(order_id)
+    if order is None:
+        return refused("NOT_FOUND", "There is no such order.", 404)
+    data = json_body()
+    if data is None:
+        return refused("BAD_REQUEST", "Send a JSON object.")
+    phase, name, summary = data.get("phase"), data.get("name"), data.get("summary")
+    if phase not in BROWSER_PHASES or not isinstance(name, str) or not EVENT_NAME.match(name) \
+            or not name.startswith(order["pg"] + ".") or not isinstance(summary, str):
+        return refused("BAD_EVENT", "A browser event needs a phase, a name like '%(pg)s.callback' and a "
+                       "summary.", pg=order["pg"])
+    sid = steps.record(order_id, phase, name, summary[:300], kind="browser", actor_from="browser",
+                       actor_to=data.get("to") if data.get("to") in steps.ACTORS else "browser",
+                       verdict="info", reported=True, exchange={"browser": data.get("data")})
+    return jsonify(step_id=sid), 201
+
+
+@bp.get("/orders/<order_id>")
+def order_result(order_id):
+    """The result page: what happened to the order and why, in plain words."""
+    order = orders.get(order_id)
+    if order is None:
+        abort(404)
+    vbank = json.loads(order["vbank"]) if order["vbank"] else None
+    return render_template("result.html", order=order, view=order_view(order), vbank=vbank)

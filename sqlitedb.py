@@ -1,0 +1,45 @@
+"""SQLite plumbing shared by the shop's and the emulator's databases (each its own file)."""
+import sqlite3
+import threading
+
+_ready = set()
+_ready_lock = threading.Lock()
+
+
+def connect(path):
+    """A connection tuned for many short writers: WAL, busy timeout, autocommit, Row rows."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def ensure_schema(path, schema_files):
+    """Run the schema files (CREATE ... IF NOT EXISTS) once per process per database file."""
+    with _ready_lock:
+        if path in _ready:
+            return
+        conn = connect(path)
+        for name in schema_files:
+            with open(name) as f:
+                conn.executescript(f.read())
+        conn.close()
+        _ready.add(path)
+
+
+class transaction:
+    """`with transaction(conn) as db:` runs the block in one IMMEDIATE (write-locked) transaction."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *_):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
