@@ -107,20 +107,32 @@ def create_order():
     pg = data.get("pg")
     if pg not in config.PROVIDERS:
         return refused("UNKNOWN_PG", "Choose PortOne or Toss.")
+    order, refusal = place_order(pg, data)
+    if refusal is not None:
+        return refusal
+    return jsonify(order_view(order)), 201
+
+
+def place_order(pg, data):
+    """Price and store an order for pg from the buyer's request (product, quantity, coupons, buyer).
+
+    Shared by POST /api/orders and the PG packages' own order routes. Returns (order, None), or
+    (None, a JSON refusal response).
+    """
     fields = {}
     for key, limit in (("pay_method", 20), ("buyer_name", 40), ("buyer_email", 64)):
         value = data.get(key, "")
         if not isinstance(value, str) or len(value) > limit:
-            return refused("BAD_FIELD", "%(field)s must be text of at most %(limit)s characters.",
-                           field=key, limit=limit)
+            return None, refused("BAD_FIELD", "%(field)s must be text of at most %(limit)s characters.",
+                                 field=key, limit=limit)
         fields[key] = value.strip()
     try:
         q = _quote(data)
         order = orders.create(pg, q, customer_key=customer_key(), **fields)
     except catalog.OrderRefused as e:
-        return refused(e.code, e.message, **e.params)
+        return None, refused(e.code, e.message, **e.params)
     except sqlite3.IntegrityError:
-        return refused("COUPON_ALREADY_USED", "Coupon %(code)s has already been used.", code="FIRSTBUY")
+        return None, refused("COUPON_ALREADY_USED", "Coupon %(code)s has already been used.", code="FIRSTBUY")
     steps.record(order["id"], "order", "shop.create_order",
                  f"Browser asked for {q.quantity} × {q.product_id} with coupons "
                  f"{', '.join(data.get('coupons') or []) or 'none'}", kind="http_in",
@@ -129,7 +141,7 @@ def create_order():
     steps.record(order["id"], "order", "shop.price_order",
                  f"Server priced the order: {q.subtotal:,} − {q.discount:,} = {q.amount:,} won; stored "
                  f"as {order['id']}", kind="state", verdict="pass", expected=q.amount)
-    return jsonify(order_view(order)), 201
+    return order, None
 
 
 def order_view(order):
