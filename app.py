@@ -22,6 +22,9 @@ def create_app(test_config=None, emulator_config=None):
     app.register_blueprint(flows.bp)
     app.register_blueprint(portone_views.bp)
     app.register_blueprint(toss_views.bp)
+    if app.config["BENCH_ROUTES"]:
+        from shop import bench
+        app.register_blueprint(bench.bp)
 
     if app.config["MOUNT_EMULATOR"]:
         emu = emulator.create_app(emulator_config)

@@ -1,6 +1,7 @@
 """SQLite plumbing shared by the shop's and the emulator's databases (each its own file)."""
 import sqlite3
 import threading
+import time
 
 _ready = set()
 _ready_lock = threading.Lock()
@@ -10,7 +11,14 @@ def connect(path):
     """A connection tuned for many short writers: WAL, busy timeout, autocommit, Row rows."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    for attempt in range(100):
+        try:  # a new file's switch to WAL ignores the busy timeout when processes race for it
+            conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.02)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")

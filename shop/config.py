@@ -66,6 +66,7 @@ def load(app, test_config=None):
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
+        BENCH_ROUTES=_env("BENCH_ROUTES", "0") == "1",
     )
     for key in LIVE_KEYS["portone"] + LIVE_KEYS["toss"]:
         cfg[key] = _env(key)
@@ -86,15 +87,20 @@ def load(app, test_config=None):
 def _instance_secret(app):
     """A session key kept in the instance folder, so every worker process signs alike."""
     path = os.path.join(app.instance_path, "secret_key")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        with open(path) as f:
-            return f.read().strip()
-    with os.fdopen(fd, "w") as f:
-        key = secrets.token_hex(32)
-        f.write(key)
-    return key
+    if not os.path.exists(path):
+        # Written whole to a private file, then linked into place: racing workers all read one key.
+        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path) as f:
+        return f.read().strip()
 
 
 def mode(provider):

@@ -1,0 +1,30 @@
+"""gunicorn settings for `make serve` and `make bench`: worker processes with threads, bind from env.
+
+Each shop request that calls the mounted emulator holds two threads (its own and the emulator's
+answer's), so a server of W workers x T threads serves about W*T/2 verifications at once.
+"""
+import os
+import secrets
+
+_host = os.environ.get("HOST") or "127.0.0.1"
+bind = os.environ.get("BIND") or f"{_host}:{os.environ.get('PORT') or '8000'}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+worker_class = "gthread"
+# A worker takes a connection only when it has a thread free, and no connection is kept alive
+# (a kept-alive one goes back to the same worker even when all its threads are busy): a call
+# from the shop to the mounted emulator then waits in the shared backlog for any free thread
+# instead of queueing behind the very request that is waiting for it.
+worker_connections = threads
+keepalive = 0
+timeout = 60
+graceful_timeout = 10
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+control_socket_disable = True  # several servers (tests, bench) may run at once
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL") or "info"
+
+# Every worker must sign the emulator's own cookies with one key, as the shop's key is shared
+# through instance/secret_key. Set once here, in the master, and inherited by the workers.
+if not os.environ.get("EMULATOR_SECRET_KEY"):
+    os.environ["EMULATOR_SECRET_KEY"] = secrets.token_hex(32)
