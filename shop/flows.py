@@ -1,24 +1,410 @@
-"""The step-log pages and JSON (/flows, /flows/<id>, /api/flows)."""
-from flask import Blueprint, abort, jsonify, render_template, request
+"""The step-log pages and JSON: /flows (list), /flows/<id> (timeline + diagram), /flows/compare, /api/flows."""
+import heapq
+import json
+import re
+from datetime import datetime
+from urllib.parse import quote
 
-from . import orders, steps
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from . import config, diagram, explain, orders, redact, steps
+from .db import get_db
 
 bp = Blueprint("flows", __name__)
 
+PAGE_SIZE = 50
+MARKER = re.compile(r"\[REDACTED:([A-Za-z0-9_.:-]+)\]")
+MONEY_HINTS = ("amount", "price", "total", "balance")
 
-@bp.get("/api/flows/<order_id>/steps")
-def flow_steps(order_id):
-    """Steps after ?after=<step id>, for the live log."""
+# The only order fields a page or JSON answer may show (never pg_secret, vbank, customer_key).
+ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
+                "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
+                "created_at", "updated_at", "paid_at")
+LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+
+
+class BadFilter(ValueError):
+    """A /flows filter or cursor that means nothing."""
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+def _filters(args):
+    """(pg, statuses, cursor) from the query string; BadFilter on an unknown value."""
+    pg, status, verdict = args.get("pg") or None, args.get("status") or None, args.get("verdict") or None
+    if pg is not None and pg not in config.PROVIDERS:
+        raise BadFilter("pg")
+    if status is not None and status not in set(orders.Status):
+        raise BadFilter("status")
+    if verdict is not None and verdict not in explain.VERDICT_STATUSES:
+        raise BadFilter("verdict")
+    statuses = None
+    if verdict:
+        statuses = [s for s in explain.VERDICT_STATUSES[verdict] if status in (None, s)]
+    elif status:
+        statuses = [status]
+    cursor = None
+    if args.get("before"):
+        stamp, _sep, order_id = args["before"].partition("~")
+        try:
+            cursor = (float(stamp), order_id)
+        except ValueError:
+            raise BadFilter("before") from None
+    return pg, statuses, cursor
+
+
+def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
+    """Up to `limit` flows newest first, older than cursor (created_at, id); and the next cursor.
+
+    Each query walks one of the created_at indexes and stops after limit+1 rows, whatever the
+    table's size; several statuses are read one index range each and merged.
+    """
+    cols = ", ".join(LIST_COLUMNS)
+    where, args = [], []
+    if cursor:
+        where.append("created_at <= ? AND (created_at < ? OR id < ?)")
+        args += [cursor[0], cursor[0], cursor[1]]
+    if pg:
+        where.append("pg = ?")
+        args.append(pg)
+    db = get_db()
+    count_sql = "(SELECT COUNT(*) FROM steps WHERE steps.order_id = orders.id) AS step_count"
+
+    def query(extra_where, extra_args):
+        clause = " AND ".join(where + extra_where)
+        return db.execute(f"SELECT {cols}, {count_sql} FROM orders"
+                          f"{' WHERE ' + clause if clause else ''}"
+                          f" ORDER BY created_at DESC, id DESC LIMIT ?",
+                          [*args, *extra_args, limit + 1]).fetchall()
+
+    if statuses is None:
+        rows = query([], [])
+    elif not statuses:
+        rows = []
+    else:
+        runs = [query(["status = ?"], [s]) for s in statuses]
+        rows = list(heapq.merge(*runs, key=lambda r: (r["created_at"], r["id"]), reverse=True))[:limit + 1]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{rows[-1]['created_at']!r}~{rows[-1]['id']}" if more else None
+    return [_flow_row(r) for r in rows], next_cursor
+
+
+def _flow_row(r):
+    return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
+            "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
+            "status": r["status"], "status_title": str(_status_title(r["status"])),
+            "verdict": explain.verdict_of(r["status"]), "reason": r["reason"],
+            "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
+
+
+def _status_title(status):
+    from .views import status_title
+    return status_title(status)
+
+
+def _clock(ts):
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+
+
+def order_summary(order):
+    """The whitelisted, JSON-safe view of an order."""
+    out = {k: order[k] for k in ORDER_FIELDS}
+    out["coupons"] = [c for c in order["coupons"].split(",") if c]
+    out["status_title"] = str(_status_title(order["status"]))
+    out["verdict"] = explain.verdict_of(order["status"])
+    return out
+
+
+def latest(pg):
+    row = get_db().execute("SELECT id FROM orders WHERE pg = ? ORDER BY created_at DESC LIMIT 1",
+                           (pg,)).fetchone()
+    return row["id"] if row else None
+
+
+# ---- one step, for people --------------------------------------------------------------------------
+
+def _money_like(step):
+    return any(h in step["name"].lower() for h in MONEY_HINTS)
+
+
+def _value(value, as_money):
+    if value is None:
+        return None
+    if as_money and re.fullmatch(r"-?\d+", value.strip()):
+        from .views import money
+        return money(int(value))
+    return value
+
+
+def compared(step):
+    """'stored 10,000원 = received 10,000원' for a check, or None."""
+    expected, actual = step["expected"], step["actual"]
+    if expected is None and actual is None:
+        return None
+    as_money = _money_like(step)
+    e, a = _value(expected, as_money), _value(actual, as_money)
+    if actual is None:
+        return _("stored %(expected)s", expected=e)
+    if expected is None:
+        return _("received %(actual)s", actual=a)
+    sign = "≠" if step["verdict"] == "fail" or (step["verdict"] != "pass" and expected != actual) else "="
+    return f"{_('stored %(expected)s', expected=e)} {sign} {_('received %(actual)s', actual=a)}"
+
+
+def _pretty(value):
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return str(value)
+
+
+def exchange_sections(step):
+    """The raw exchange as titled text blocks: request line, headers, body, response, error."""
+    ex = step["exchange"]
+    if not isinstance(ex, dict):
+        return []
+    out = []
+    req = ex.get("request")
+    if isinstance(req, dict):
+        line = f"{req.get('method') or ''} {req.get('url') or ''}".strip()
+        params = req.get("params")
+        if isinstance(params, dict) and params:
+            line += ("&" if "?" in line else "?") + "&".join(f"{k}={v}" for k, v in params.items())
+        out.append({"title": _("Request"), "kind": "request-line", "text": line})
+        headers = req.get("headers")
+        if headers:
+            out.append({"title": _("Request headers"), "kind": "headers",
+                        "text": "\n".join(f"{k}: {v}" for k, v in headers.items())})
+        if req.get("body") not in (None, "", {}):
+            out.append({"title": _("Request body"), "kind": "body", "text": _pretty(req.get("body"))})
+    resp = ex.get("response")
+    if isinstance(resp, dict):
+        out.append({"title": _("Response"), "kind": "status", "text": f"HTTP {resp.get('status')}"})
+        if resp.get("headers"):
+            out.append({"title": _("Response headers"), "kind": "headers",
+                        "text": "\n".join(f"{k}: {v}" for k, v in resp["headers"].items())})
+        if resp.get("body") not in (None, ""):
+            out.append({"title": _("Response body"), "kind": "body", "text": _pretty(resp.get("body"))})
+    if ex.get("error"):
+        out.append({"title": _("No answer"), "kind": "error",
+                    "text": _("timeout: the PG may or may not have acted") if ex["error"] == "timeout"
+                    else _("the PG could not be reached: nothing was sent")})
+    rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error")}
+    if rest:
+        title = _("Reported by the browser") if step["reported"] else _("Data")
+        out.append({"title": title, "kind": "body", "text": _pretty(rest.get("browser", rest))})
+    return out
+
+
+# ---- copy as curl --------------------------------------------------------------------------------
+
+def _placeholder(name, provider):
+    """$PORTONE_ACCESS_TOKEN for 'access_token', $TOSS_SECRET_KEY for 'TOSS_SECRET_KEY:base64'."""
+    name = name.split(":", 1)[0]
+    var = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "SECRET"
+    if var == "CREDENTIALS":
+        var = "SECRET_KEY"
+    prefix = provider.upper() + "_"
+    return "$" + (var if var.startswith(("PORTONE_", "TOSS_")) else prefix + var)
+
+
+def _sh(text, provider):
+    """text as one shell word; a [REDACTED:X] marker becomes a $VARIABLE that the shell expands."""
+    text = str(text)
+    if not MARKER.search(text):
+        return "'" + text.replace("'", "'\\''") + "'"
+    out, pos = [], 0
+    for m in MARKER.finditer(text):
+        out.append(re.sub(r'([\\"`$])', r"\\\1", text[pos:m.start()]))
+        var = _placeholder(m.group(1), provider)
+        nxt = text[m.end():m.end() + 1]
+        out.append("${" + var[1:] + "}" if nxt and (nxt.isalnum() or nxt == "_") else var)
+        pos = m.end()
+    out.append(re.sub(r'([\\"`$])', r"\\\1", text[pos:]))
+    return '"' + "".join(out) + '"'
+
+
+def curl(step):
+    """A curl command that repeats this call to the PG, secrets as $PLACEHOLDERS; None if not a PG call."""
+    provider = step["actor_to"]
+    ex = step["exchange"]
+    if step["kind"] not in ("http_out", "fault") or provider not in config.PROVIDERS or not isinstance(ex, dict):
+        return None
+    req = ex.get("request")
+    if not isinstance(req, dict) or not req.get("url"):
+        return None
+    method = (req.get("method") or "GET").upper()
+    url = str(req["url"])
+    params = req.get("params")
+    if isinstance(params, dict) and params:
+        url += ("&" if "?" in url else "?") + "&".join(
+            f"{quote(str(k))}={v if MARKER.search(str(v)) else quote(str(v))}" for k, v in params.items())
+    lines = [" ".join(["curl"] + (["-X", method] if method != "GET" else []) + [_sh(url, provider)])]
+    headers = dict(req.get("headers") or {})
+    has_type = any(k.lower() == "content-type" for k in headers)
+    for key, value in headers.items():
+        value = str(value)
+        m = MARKER.search(value)
+        if key.lower() == "authorization" and value.startswith("Basic ") and m:
+            lines.append(f'-u "{_placeholder(m.group(1), provider)}:"')
+        else:
+            lines.append("-H " + _sh(f"{key}: {value}", provider))
+    body = req.get("body")
+    if req.get("encoding") == "form" and isinstance(body, dict):
+        lines += ["--data-urlencode " + _sh(f"{k}={v}", provider) for k, v in body.items()]
+    elif body not in (None, ""):
+        if not has_type and req.get("encoding") == "json":
+            lines.append("-H 'Content-Type: application/json'")
+        text = json.dumps(body, ensure_ascii=False) if not isinstance(body, str) else body
+        lines.append("-d " + _sh(text, provider))
+    return redact.text(" \\\n  ".join(lines))
+
+
+# ---- one step as a page and JSON show it ---------------------------------------------------------
+
+def step_view(step, start):
+    return {
+        "id": step["id"], "phase": step["phase"], "phase_title": explain.phase_title(step["phase"]),
+        "name": step["name"], "kind": step["kind"],
+        "actor_from": step["actor_from"], "actor_to": step["actor_to"],
+        "actors": f"{explain.actor_name(step['actor_from'])} → {explain.actor_name(step['actor_to'])}",
+        "summary": step["summary"], "verdict": step["verdict"], "expected": step["expected"],
+        "actual": step["actual"], "compared": compared(step), "reported": step["reported"],
+        "started_at": step["started_at"], "t_ms": round((step["started_at"] - start) * 1000, 1),
+        "duration_ms": step["duration_ms"], "explanation": explain.explanation(step),
+        "doc_url": explain.doc_url(step), "code_ref": step["code_ref"], "exchange": step["exchange"],
+        "curl": curl(step),
+    }
+
+
+def flow_data(order):
+    """The order summary and every step, ready for the page and the JSON answers."""
+    rows = steps.for_order(order["id"], limit=5000)
+    start = min([order["created_at"]] + [s["started_at"] for s in rows[:1]])
+    return order_summary(order), [step_view(s, start) for s in rows], rows
+
+
+def _order_or_404(order_id):
     order = orders.get(order_id)
     if order is None:
         abort(404)
+    return order
+
+
+def _elapsed(ms):
+    if ms is None:
+        return ""
+    return f"+{ms / 1000:.2f} s" if ms >= 1000 else f"+{ms:.0f} ms"
+
+
+def _duration(ms):
+    if ms is None:
+        return ""
+    return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+@bp.app_template_filter("redacted")
+def redacted_filter(text):
+    """Escape text, then show each [REDACTED:NAME] marker as a visible mark."""
+    escaped = str(escape(text or ""))
+    return Markup(MARKER.sub(lambda m: f'<mark class="redacted" title="{escape(m.group(1))}">'
+                                       f'[REDACTED:{escape(m.group(1))}]</mark>', escaped))
+
+
+@bp.app_template_global()
+def livelog_config():
+    """What the checkout page's live logs need: URL patterns and every word they show."""
+    return {
+        "steps_url": url_for("flows.flow_steps", order_id="__ID__"),
+        "flow_url": url_for("flows.flow", order_id="__ID__"),
+        "phases": {p: explain.phase_title(p) for p in steps.PHASES},
+        "actors": {a: explain.actor_name(a) for a in steps.ACTORS},
+        "statuses": {s.value: str(_status_title(s)) for s in orders.Status},
+        "final": [s.value for s in orders.FINAL],
+        "words": {"heading": _("Step log"), "reported": _("reported by the browser, not verified"),
+                  "open_flow": _("See every step"), "details": _("details"),
+                  "waiting": _("Waiting for the first step…"), "arrow": "→"},
+    }
+
+
+# ---- routes --------------------------------------------------------------------------------------
+
+@bp.get("/api/flows/<order_id>/steps")
+def flow_steps(order_id):
+    """Steps after ?after=<step id>, for the live log: {order_id, status, steps}."""
+    order = _order_or_404(order_id)
     after = request.args.get("after", 0, type=int)
     return jsonify(order_id=order_id, status=order["status"], steps=steps.for_order(order_id, after))
 
 
+@bp.get("/flows")
+def flow_list():
+    try:
+        pg, statuses, cursor = _filters(request.args)
+    except BadFilter:
+        pg, statuses, cursor = None, None, None
+    rows, next_cursor = list_flows(pg, statuses, cursor)
+    keep = {k: request.args[k] for k in ("pg", "status", "verdict") if request.args.get(k)}
+    return render_template("flows/list.html", rows=rows, filters=keep, statuses=list(orders.Status),
+                           verdicts=explain.VERDICT_TITLES, providers=config.PROVIDERS,
+                           next_url=url_for("flows.flow_list", **keep, before=next_cursor) if next_cursor else None,
+                           first_url=url_for("flows.flow_list", **keep) if cursor else None)
+
+
+@bp.get("/api/flows")
+def api_flow_list():
+    try:
+        pg, statuses, cursor = _filters(request.args)
+    except BadFilter as e:
+        return jsonify(error="BAD_FILTER", message=_("Unknown value for %(name)s.", name=str(e))), 400
+    rows, next_cursor = list_flows(pg, statuses, cursor)
+    keep = {k: request.args[k] for k in ("pg", "status", "verdict") if request.args.get(k)}
+    for r in rows:
+        r["url"] = url_for("flows.api_flow", order_id=r["id"])
+    return jsonify(flows=rows, next_cursor=next_cursor,
+                   next=url_for("flows.api_flow_list", **keep, before=next_cursor) if next_cursor else None)
+
+
+@bp.get("/flows/compare")
+def compare():
+    a_id = request.args.get("a") or latest("portone")
+    b_id = request.args.get("b") or latest("toss")
+    a = _order_or_404(a_id) if a_id else None
+    b = _order_or_404(b_id) if b_id else None
+    a_steps = flow_data(a)[1] if a else []
+    b_steps = flow_data(b)[1] if b else []
+    rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
+             "difference": str(explain.DIFFERENCES[p]),
+             "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
+            for p in steps.PHASES]
+    return render_template("flows/compare.html", a=order_summary(a) if a else None,
+                           b=order_summary(b) if b else None, rows=rows)
+
+
 @bp.get("/flows/<order_id>")
 def flow(order_id):
-    order = orders.get(order_id)
-    if order is None:
-        abort(404)
-    return render_template("flow.html", order=order, steps=steps.for_order(order_id), phases=steps.PHASES)
+    order = _order_or_404(order_id)
+    summary, views, rows = flow_data(order)
+    for v in views:
+        v["elapsed"], v["took"] = _elapsed(v["t_ms"]), _duration(v["duration_ms"])
+        v["sections"] = exchange_sections(v)
+    return render_template("flow.html", order=summary, steps=views,
+                           diagram=diagram.layout(order, rows), phases=steps.PHASES)
+
+
+@bp.get("/api/flows/<order_id>")
+def api_flow(order_id):
+    summary, views, _rows = flow_data(_order_or_404(order_id))
+    return jsonify(order=summary, steps=views)
+
+
+@bp.get("/flows/<order_id>.json")
+def flow_download(order_id):
+    summary, views, _rows = flow_data(_order_or_404(order_id))
+    resp = jsonify(order=summary, steps=views)
+    resp.headers["Content-Disposition"] = f'attachment; filename="flow-{order_id}.json"'
+    return resp

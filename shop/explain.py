@@ -1,0 +1,218 @@
+"""Plain words for the step log: phase and actor names, one line per step, the PG's doc page, PG differences."""
+import re
+
+from flask_babel import lazy_gettext as _l
+
+PHASE_TITLES = {
+    "order": _l("Order"),
+    "checkout": _l("Checkout"),
+    "authenticate": _l("Authenticate"),
+    "return": _l("Return"),
+    "server_auth": _l("Server auth"),
+    "approve": _l("Approve / read"),
+    "verify": _l("Verify"),
+    "notify": _l("Notify"),
+    "settle": _l("Settle"),
+}
+
+PHASE_HINTS = {
+    "order": _l("The shop stores what it expects"),
+    "checkout": _l("The browser asks the PG's SDK to pay"),
+    "authenticate": _l("The buyer approves in the PG's window"),
+    "return": _l("The PG hands control back"),
+    "server_auth": _l("The shop's server proves who it is to the PG"),
+    "approve": _l("The payment is confirmed or read back on the server"),
+    "verify": _l("The shop's checks"),
+    "notify": _l("Webhooks"),
+    "settle": _l("The final state, cancels and refunds"),
+}
+
+ACTOR_NAMES = {
+    "browser": _l("Browser"),
+    "shop": _l("Shop server"),
+    "portone": "PortOne",
+    "toss": "Toss Payments",
+}
+
+# What differs between the two PGs in each phase (the compare page's middle line).
+DIFFERENCES = {
+    "order": _l("Both: the server prices the order and stores it before the SDK is called; "
+                "PortOne calls the order id merchant_uid, Toss calls it orderId."),
+    "checkout": _l("PortOne: IMP.request_pay(params, callback) with merchant_uid and amount; "
+                   "Toss: the payment widget's requestPayment({orderId, orderName, successUrl, failUrl}), "
+                   "the amount set by renderPaymentMethods/updateAmount."),
+    "authenticate": _l("Both: the buyer approves in the PG's own window; the shop's page sees nothing "
+                       "of the card."),
+    "return": _l("PortOne: the callback gets rsp (imp_uid, merchant_uid) or the page is sent to "
+                 "m_redirect_url; Toss: the browser is redirected to successUrl?paymentKey&orderId&amount "
+                 "or failUrl?code&message."),
+    "server_auth": _l("PortOne: access token from /users/getToken, reused for 30 minutes; "
+                      "Toss: Basic auth with the secret key on every call."),
+    "approve": _l("PortOne: the server reads the payment back (GET /payments/{imp_uid}); "
+                  "Toss: the server must confirm it (POST /v1/payments/confirm) within 10 minutes."),
+    "verify": _l("PortOne: compare the stored amount with the amount read back, then the status; "
+                 "Toss: the PG refuses a wrong amount at confirm, and the shop still checks the answer."),
+    "notify": _l("PortOne: webhook with imp_uid only, re-read it; Toss: PAYMENT_STATUS_CHANGED "
+                 "(re-read it) / DEPOSIT_CALLBACK with the payment's secret."),
+    "settle": _l("PortOne: POST /payments/cancel with imp_uid; Toss: POST /v1/payments/{paymentKey}/cancel "
+                 "with a cancelReason and an Idempotency-Key."),
+}
+
+# One plain line per step, keyed by step name prefix (the longest matching key wins).
+EXPLANATIONS = {
+    "shop.create_order": _l("The browser asks the shop for an order; any amount it sends is ignored."),
+    "shop.price_order": _l("The server computes the amount from the catalogue and the coupons and stores "
+                           "it before any PG call."),
+    "shop.reconcile": _l("The outcome was unknown, so the shop asks the PG again instead of guessing."),
+    "shop.transition": _l("The order's status changes in one atomic update: exactly one caller wins."),
+    "portone.request_pay": _l("The page calls IMP.request_pay with the stored merchant_uid and amount; "
+                              "the PG window opens."),
+    "portone.sdk": _l("The page talks to PortOne's browser SDK."),
+    "portone.window": _l("The buyer decides in PortOne's payment window."),
+    "portone.callback": _l("The SDK's callback hands the page an rsp; the page forwards imp_uid and "
+                           "merchant_uid to the server, which trusts none of it."),
+    "portone.redirect": _l("PortOne sent the buyer back to m_redirect_url with imp_uid and merchant_uid "
+                           "in the query; nothing in it is trusted."),
+    "portone.complete": _l("The shop received imp_uid and merchant_uid and starts checking with PortOne."),
+    "portone.get_token": _l("The server trades its REST API key and secret for an access token "
+                            "(valid 30 minutes, reused until then)."),
+    "portone.token": _l("The server uses its cached access token, or asks for a new one."),
+    "portone.get_payment": _l("The server reads the payment back from PortOne by imp_uid: the only "
+                              "source it trusts for amount and status."),
+    "portone.find_payment": _l("The server looks the payment up by merchant_uid (when the imp_uid is "
+                               "unknown or an answer was lost)."),
+    "portone.prepare": _l("The server pre-registers the expected amount, so PortOne refuses a different "
+                          "one."),
+    "portone.cancel": _l("The server asks PortOne to cancel (refund) the payment."),
+    "portone.webhook": _l("PortOne's webhook only says that something changed; the shop reads the "
+                          "payment again before acting."),
+    "portone.verify": _l("The shop compares what PortOne says with what it stored."),
+    "portone.check": _l("The shop compares what PortOne says with what it stored."),
+    "toss.widget": _l("The page renders Toss's payment widget for the stored amount."),
+    "toss.request_payment": _l("The page calls requestPayment with the stored orderId; the Toss window "
+                               "opens."),
+    "toss.sdk": _l("The page talks to Toss's browser SDK."),
+    "toss.window": _l("The buyer decides in Toss's payment window."),
+    "toss.rejection": _l("The SDK's promise was rejected (closed window or a client error): no redirect "
+                         "follows, no money moved."),
+    "toss.success": _l("Toss redirected the buyer to successUrl with paymentKey, orderId and amount; "
+                       "nothing is paid until the server confirms."),
+    "toss.fail": _l("Toss redirected the buyer to failUrl with an error code and message: no money moved."),
+    "toss.create_payment": _l("The server creates the payment (POST /v1/payments) and sends the buyer to "
+                              "its checkout URL."),
+    "toss.confirm": _l("The server confirms the payment with its secret key (Basic auth); only this "
+                       "moves the money, and it must happen within 10 minutes."),
+    "toss.get_payment": _l("The server reads the payment from Toss by paymentKey or orderId."),
+    "toss.find_payment": _l("The server reads the payment from Toss by orderId."),
+    "toss.cancel": _l("The server asks Toss to cancel (refund) the payment, with an Idempotency-Key."),
+    "toss.webhook": _l("Toss's webhook: PAYMENT_STATUS_CHANGED is re-read from the API, DEPOSIT_CALLBACK "
+                       "is checked against the payment's secret."),
+    "toss.deposit": _l("A virtual-account deposit notice; its secret must equal the one saved at confirm."),
+    "toss.verify": _l("The shop compares what Toss says with what it stored."),
+    "toss.check": _l("The shop compares what Toss says with what it stored."),
+}
+
+PORTONE_API = "https://developers.portone.io/api/rest-v1/"
+TOSS_REF = "https://docs.tosspayments.com/reference"
+
+# The PG's own page for an outbound call, by the path it was sent to (whatever the step's name).
+DOCS_BY_PATH = [
+    ("portone", re.compile(r"/users/getToken$"), PORTONE_API + "auth?v=v1#post%20%2Fusers%2FgetToken"),
+    ("portone", re.compile(r"/payments/prepare"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare"),
+    ("portone", re.compile(r"/payments/cancel$"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel"),
+    ("portone", re.compile(r"/payments/find/"),
+     PORTONE_API + "payment?v=v1#get%20%2Fpayments%2Ffind%2F%7Bmerchant_uid%7D%2F%7Bpayment_status%7D"),
+    ("portone", re.compile(r"/payments/[^/]+$"), PORTONE_API + "payment?v=v1#get%20%2Fpayments%2F%7Bimp_uid%7D"),
+    ("toss", re.compile(r"/v1/payments/confirm$"), TOSS_REF + "#결제-승인"),
+    ("toss", re.compile(r"/v1/payments/orders/[^/]+$"), TOSS_REF + "#orderid로-결제-조회"),
+    ("toss", re.compile(r"/v1/payments/[^/]+/cancel$"), TOSS_REF + "#결제-취소"),
+    ("toss", re.compile(r"/v1/payments/[^/]+$"), TOSS_REF + "#paymentkey로-결제-조회"),
+    ("toss", re.compile(r"/v1/payments$"), TOSS_REF),
+]
+
+# The PG's own page for a step, by step name prefix (longest key wins).
+DOCS_BY_NAME = {
+    "portone.get_token": PORTONE_API + "auth?v=v1#post%20%2Fusers%2FgetToken",
+    "portone.token": PORTONE_API + "auth?v=v1#post%20%2Fusers%2FgetToken",
+    "portone.get_payment": PORTONE_API + "payment?v=v1#get%20%2Fpayments%2F%7Bimp_uid%7D",
+    "portone.find_payment":
+        PORTONE_API + "payment?v=v1#get%20%2Fpayments%2Ffind%2F%7Bmerchant_uid%7D%2F%7Bpayment_status%7D",
+    "portone.prepare": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare",
+    "portone.cancel": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel",
+    "portone": "https://developers.portone.io/opi/ko/integration/start/v1/auth?v=v1",
+    "portone.request_pay": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
+    "portone.sdk": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
+    "portone.callback": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrt?v=v1",
+    "portone.redirect": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrt?v=v1",
+    "portone.webhook": "https://developers.portone.io/opi/ko/integration/webhook/readme-v1?v=v1",
+    "toss": "https://docs.tosspayments.com/guides/payment-widget/integration",
+    "toss.widget": "https://docs.tosspayments.com/reference/widget-sdk",
+    "toss.sdk": "https://docs.tosspayments.com/reference/widget-sdk",
+    "toss.request_payment": "https://docs.tosspayments.com/reference/widget-sdk#requestpayment결제-정보",
+    "toss.rejection": "https://docs.tosspayments.com/reference/widget-sdk#requestpayment결제-정보",
+    "toss.confirm": TOSS_REF + "#결제-승인",
+    "toss.get_payment": TOSS_REF + "#paymentkey로-결제-조회",
+    "toss.find_payment": TOSS_REF + "#orderid로-결제-조회",
+    "toss.cancel": TOSS_REF + "#결제-취소",
+    "toss.create_payment": TOSS_REF,
+    "toss.auth": TOSS_REF + "/using-api/authorization",
+    "toss.webhook": TOSS_REF + "/using-api/webhook-events",
+    "toss.deposit": TOSS_REF + "/using-api/webhook-events",
+}
+
+# A flow's verdict, derived from its order's status (the /flows filter).
+VERDICT_STATUSES = {
+    "ok": ("paid",),
+    "rejected": ("failed", "forged", "cancelled"),
+    "open": ("pending", "awaiting_deposit", "unknown"),
+}
+VERDICT_TITLES = {"ok": _l("Paid"), "rejected": _l("Not paid"), "open": _l("Open")}
+
+
+def verdict_of(status):
+    for verdict, statuses in VERDICT_STATUSES.items():
+        if status in statuses:
+            return verdict
+    return "open"
+
+
+def _by_prefix(table, name):
+    """table[key] for the longest key that name starts with, at a '.' or '_' boundary; else None.
+
+    'portone.get_token' and 'portone.get_token_retry' both read as 'portone.get_token';
+    'portone.cancel_forged' as 'portone.cancel'; 'portone.webhook.paid' as 'portone.webhook'.
+    """
+    name = name or ""
+    for key in sorted(table, key=len, reverse=True):
+        if name == key or (name.startswith(key) and name[len(key)] in "._"):
+            return table[key]
+    return None
+
+
+def explanation(step):
+    """One plain line for the step: from the table by name, else the step's own summary."""
+    found = _by_prefix(EXPLANATIONS, step["name"])
+    return str(found) if found is not None else step["summary"]
+
+
+def doc_url(step):
+    """The PG's own documentation page closest to this step, or None for the shop's own steps."""
+    provider = (step["name"] or "").split(".", 1)[0]
+    exchange = step.get("exchange") or {}
+    request = exchange.get("request") if isinstance(exchange, dict) else None
+    if step["kind"] in ("http_out", "fault") and isinstance(request, dict) and step["actor_to"] in ("portone", "toss"):
+        path = str(request.get("url") or "").split("?", 1)[0]
+        for pg, pattern, url in DOCS_BY_PATH:
+            if pg == step["actor_to"] and pattern.search(path):
+                return url
+    if provider not in ("portone", "toss"):
+        return None
+    return _by_prefix(DOCS_BY_NAME, step["name"])
+
+
+def phase_title(phase):
+    return str(PHASE_TITLES.get(phase, phase))
+
+
+def actor_name(actor):
+    return str(ACTOR_NAMES.get(actor, actor))
