@@ -88,6 +88,55 @@ EXPLANATIONS = {
                           "payment again before acting."),
     "portone.verify": _l("The shop compares what PortOne says with what it stored."),
     "portone.check": _l("The shop compares what PortOne says with what it stored."),
+    "portone.check_amount": _l("The amount PortOne says was paid must equal the amount the shop stored; "
+                               "a difference means a tampered browser: a forgery."),
+    "portone.check_merchant_uid": _l("The payment read from PortOne must belong to this order (merchant_uid), "
+                                     "not to another one."),
+    "portone.check_status": _l("PortOne must say paid (or a virtual account issued) before the shop keeps "
+                               "the order."),
+    "portone.check_currency": _l("The payment must be in won (KRW)."),
+    "portone.browser_error": _l("The payment window reported an error: no money moved, nothing to read back."),
+    "portone.refused": _l("The shop refuses to act on what it was given; the order does not change."),
+    "portone.unknown": _l("No usable answer from PortOne: the outcome is unknown, so the shop will ask again "
+                          "instead of guessing."),
+    "portone.still_unknown": _l("PortOne still gives no answer: the order stays open until it does."),
+    "portone.settle": _l("The shop settles the order from PortOne's record, in one atomic status change."),
+    "portone.already_settled": _l("Another request (webhook or page) settled the order first: exactly one "
+                                  "of them changes it."),
+    "portone.cancelled": _l("After a forgery the shop checks that PortOne really shows the payment "
+                            "cancelled."),
+    "toss.check_amount": _l("The amount in the success redirect must equal the amount the shop stored; "
+                            "otherwise the shop does not confirm."),
+    "toss.check_total_amount": _l("Toss's totalAmount must equal the amount the shop stored."),
+    "toss.check_order": _l("The orderId in the redirect must be an order this shop created, still open."),
+    "toss.check_order_id": _l("Toss's record must carry this order's orderId."),
+    "toss.check_payment_key": _l("The paymentKey must be well formed, and Toss's answer must be about that "
+                                 "same paymentKey."),
+    "toss.check_status": _l("Toss must say DONE (or WAITING_FOR_DEPOSIT for a virtual account)."),
+    "toss.check_method": _l("The payment method Toss reports must fit the status (a virtual account "
+                            "waits for a deposit, anything else is DONE)."),
+    "toss.check_deposit_secret": _l("A DEPOSIT_CALLBACK is trusted only when its secret equals the one "
+                                    "saved from the confirm answer."),
+    "toss.check_not_settled": _l("An order that is already settled is not confirmed twice."),
+    "toss.check_not_paid": _l("After a failUrl redirect the shop asks Toss whether anything was charged."),
+    "toss.check_checkout_url": _l("Toss must return a checkout page to send the buyer to."),
+    "toss.open_checkout": _l("The buyer is sent to the checkout URL of the payment the server created."),
+    "toss.not_confirmed": _l("A check failed, so the shop does not call confirm: no money moves."),
+    "toss.confirm_retry": _l("Toss has not finished yet: the shop confirms again with the same "
+                             "Idempotency-Key, which cannot charge twice."),
+    "toss.fail_unconfirmed": _l("The shop could not ask Toss about the failure: the order stays open."),
+    "toss.webhook_ignored": _l("A webhook event the shop does not act on: acknowledged with 200."),
+    "toss.webhook_unverified": _l("The webhook named a payment Toss could not show: nothing changes."),
+    "toss.deposit_too_early": _l("The deposit notice came before the shop saved the payment's secret: "
+                                 "answered non-200 so Toss sends it again."),
+    "toss.auth": _l("No token to fetch: every call to Toss carries Basic base64(secret key + ':')."),
+    "shop.status": _l("The order's status changes in one atomic update: exactly one caller wins."),
+    "shop.status_unchanged": _l("Someone else changed the order first; this request leaves it as it is."),
+    "shop.show_settled": _l("The order was already settled: the result is shown again, nothing is "
+                            "confirmed twice."),
+    "shop.nothing_yet": _l("The PG has not finished the payment: nothing to settle yet."),
+    "shop.not_ours": _l("The PG's record is not this order's: nothing changes."),
+    "shop.order_result": _l("The buyer sees the result page, which shows what the server decided."),
     "toss.widget": _l("The page renders Toss's payment widget for the stored amount."),
     "toss.request_payment": _l("The page calls requestPayment with the stored orderId; the Toss window "
                                "opens."),
@@ -158,6 +207,11 @@ DOCS_BY_NAME = {
     "toss.auth": TOSS_REF + "/using-api/authorization",
     "toss.webhook": TOSS_REF + "/using-api/webhook-events",
     "toss.deposit": TOSS_REF + "/using-api/webhook-events",
+    "toss.check_deposit_secret": TOSS_REF + "/using-api/webhook-events",
+    "toss.open_checkout": TOSS_REF,
+    "toss.success": "https://docs.tosspayments.com/guides/payment-widget/integration",
+    "toss.fail": "https://docs.tosspayments.com/guides/payment-widget/integration",
+    "toss.confirm_retry": TOSS_REF + "/using-api/authorization",
 }
 
 # A flow's verdict, derived from its order's status (the /flows filter).

@@ -1,6 +1,7 @@
 """The step log in real Chromium: a flow page's steps and copy-as-curl, the checkout page's live logs."""
 import base64
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -104,3 +105,127 @@ def test_checkout_live_log_fills_in_as_steps_are_recorded(page):
     expect(log).to_have_attribute("data-state", "done")      # final and quiet: polling stopped
     assert page.evaluate("window.__sameDocument") is True    # no reload happened
     assert site.app.config["TOSS_SECRET_KEY"] not in log.inner_text()
+
+
+# ---- end to end: the real PortOne and Toss checkouts on the checkout page ----------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _checkouts_ready():
+    views = ROOT / "shop" / "portone" / "views.py"
+    return ((ROOT / "tests" / "drivers" / "portone.py").exists() and (ROOT / "tests" / "drivers" / "toss.py").exists()
+            and views.exists() and "/payments/complete" in views.read_text())
+
+
+e2e = pytest.mark.skipif(not _checkouts_ready(), reason="the PortOne and Toss checkouts are not in the tree")
+
+
+def flow_of(log):
+    return log.get_attribute("data-order-id")
+
+
+def checkout_both(page):
+    """Pay with Toss (its success redirect leaves the page), then with PortOne (its callback does not),
+    watching each PG's live log fill in. Returns (portone order id, toss order id)."""
+    site = page.site
+    page.goto(site.url + "/?lang=en")
+    toss_log = page.locator('.live-log[data-pg="toss"]')
+    pay = page.locator("#toss-pay")
+    expect(pay).to_be_enabled()
+    pay.click()
+    expect(toss_log.locator('.live-step[data-name="toss.request_payment"] .reported-badge')).to_have_text(
+        "reported by the browser, not verified")
+    expect(toss_log.locator('.live-step[data-name="shop.price_order"]')).to_contain_text("Order")
+    toss_id = flow_of(toss_log)
+    page.frame_locator('iframe[name="toss-emu-window"]').locator('button[data-outcome="approve"]').click()
+    page.wait_for_url(re.compile(r"/success\?"))
+    expect(page.locator("body")).to_contain_text("Paid and verified")
+
+    page.goto(site.url + "/?lang=en")
+    portone_log = page.locator('.live-log[data-pg="portone"]')
+    page.locator("#portone-pay").click()
+    expect(portone_log.locator('.live-step[data-name="shop.price_order"]')).to_have_count(1)
+    page.frame_locator("iframe.imp-emulator-window").locator('button[data-outcome="approve"]').click()
+    expect(portone_log.locator(".live-status")).to_have_text("Paid and verified")
+    for name in ("portone.request_pay", "portone.callback", "portone.get_token", "portone.get_payment",
+                 "portone.check_amount"):
+        expect(portone_log.locator(f'.live-step[data-name="{name}"]').first).to_be_visible()
+    expect(portone_log.locator('.live-step[data-name="portone.check_amount"] .mark').first).to_have_text("✓")
+    expect(portone_log).to_have_attribute("data-state", "done")
+    return flow_of(portone_log), toss_id
+
+
+@e2e
+def test_real_checkouts_fill_the_live_logs_and_line_up_on_the_compare_page(page):
+    site = page.site
+    portone_id, toss_id = checkout_both(page)
+
+    page.locator("nav.main-nav a", has_text="Compare").click()
+    expect(page.locator("#compare-head-a")).to_contain_text(portone_id)
+    expect(page.locator("#compare-head-b")).to_contain_text(toss_id)
+    groups = page.locator("tbody.phase-group")
+    expect(groups).to_have_count(9)
+    assert [groups.nth(i).get_attribute("data-phase") for i in range(9)] == list(steps.PHASES)
+    server_auth = page.locator('tbody.phase-group[data-phase="server_auth"]')
+    expect(server_auth.locator(".difference-line")).to_contain_text("/users/getToken")
+    expect(server_auth.locator("td.col-a")).to_contain_text("Shop server → PortOne")
+    approve = page.locator('tbody.phase-group[data-phase="approve"]')
+    expect(approve.locator("td.col-a li").first).to_be_visible()
+    expect(approve.locator("td.col-b")).to_contain_text("Shop server → Toss Payments")
+    # a cell's step opens its exchange on the flow page
+    approve.locator("td.col-b a").first.click()
+    expect(page.locator(".flow-timeline li.targeted details")).to_have_attribute("open", "")
+
+    page.goto(f"{site.url}/flows/{portone_id}?lang=en")
+    expect(page.locator("svg.sequence g.lifeline")).to_have_count(3)
+    expect(page.locator("svg.sequence g.lifeline text")).to_have_text(["Browser", "Shop server", "PortOne"])
+    recorded = site.get(f"/api/flows/{portone_id}").json()["steps"]
+    expected_arrows = 0
+    for s in recorded:
+        if s["kind"] in ("http_out", "fault") and (s["exchange"] or {}).get("request"):
+            expected_arrows += 2
+        elif s["actor_from"] != s["actor_to"] or s["kind"] == "check":
+            expected_arrows += 1
+    assert expected_arrows >= 8
+    expect(page.locator("svg.sequence .msg")).to_have_count(expected_arrows)
+    for s in recorded:
+        if s["kind"] == "http_out":
+            expect(page.locator(f'svg.sequence g.message[data-step="{s["id"]}"] .msg')).to_have_count(2)
+
+
+def emulator_tokens(site):
+    """Every secret the emulator handed out: PortOne access tokens and Toss payment secrets."""
+    import sqlite3
+    db = sqlite3.connect(site.emulator.config["EMULATOR_DATABASE"])
+    try:
+        found = [r[0] for r in db.execute("SELECT access_token FROM portone_tokens")]
+        found += [r[0] for r in db.execute("SELECT secret FROM toss_payments")]
+    finally:
+        db.close()
+    return [t for t in found if t]
+
+
+@e2e
+def test_no_page_or_answer_shows_a_secret_after_real_checkouts(page):
+    site = page.site
+    portone_id, toss_id = checkout_both(page)
+    cfg = site.app.config
+    secrets = [cfg[k] for k in ("PORTONE_IMP_KEY", "PORTONE_IMP_SECRET", "TOSS_SECRET_KEY", "SECRET_KEY")]
+    secrets.append(base64.b64encode((cfg["TOSS_SECRET_KEY"] + ":").encode()).decode())
+    issued = emulator_tokens(site)
+    assert len(issued) >= 2, "expected a PortOne token and a Toss payment secret in the emulator"
+    secrets += issued
+    paths = ["/", "/flows", "/api/flows", "/flows/compare", f"/flows/compare?a={portone_id}&b={toss_id}",
+             "/flows?pg=toss", "/flows?verdict=ok"]
+    for oid in (portone_id, toss_id):
+        paths += [f"/flows/{oid}", f"/flows/{oid}.json", f"/api/flows/{oid}", f"/api/flows/{oid}/steps",
+                  f"/orders/{oid}"]
+    for path in paths:
+        for lang in ("en", "ko"):
+            resp = site.get(path + ("&" if "?" in path else "?") + "lang=" + lang)
+            assert resp.status_code == 200, path
+            for secret in secrets:
+                assert secret not in resp.text, f"{path} shows a secret"
+    for secret in secrets:          # and what the browser holds now
+        assert secret not in page.content()

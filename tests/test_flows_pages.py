@@ -313,3 +313,39 @@ def test_checkout_page_carries_the_live_log_words_and_script(client):
     assert set(cfg["final"]) == {"paid", "failed", "cancelled", "forged"}
     assert '<script src="/static/js/livelog.js"></script>' in html
     assert 'href="/flows"' in html and 'href="/flows/compare"' in html
+
+
+def test_a_call_that_got_no_answer_is_a_red_lost_arrow_and_says_so(app, client):
+    oid = new_order(app, "portone")
+    with app.app_context():
+        with pytest.raises(http.PGUnreachable):
+            http.call(oid, "approve", "portone.get_payment", "GET", "http://127.0.0.1:1/payments/imp_1",
+                      provider="portone", summary="Read the payment back")
+    html = client.get(f"/flows/{oid}?lang=en").get_data(as_text=True)
+    step = re.search(r'data-name="portone.get_payment".*?</li>', html, re.S).group(0)
+    assert "verdict-fail" in html and "No answer" in step and "nothing was sent" in step
+    assert "curl &#39;http://127.0.0.1:1/payments/imp_1&#39;" in step     # the call can still be repeated
+    svg = svg_of(html)
+    lost = [el for el in messages(svg) if "lost" in classes(el)]
+    assert len(lost) == 1 and "fail" in classes(lost[0])
+    group = [g for g in svg.iter(SVG_NS + "g") if g.get("data-kind") == "lost"][0]
+    assert "".join(group.find(SVG_NS + "text").itertext()) == "✗ unreachable"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("portone.get_token", "portone.get_token"),
+    ("portone.get_token_retry", "portone.get_token"),
+    ("portone.webhook.paid", "portone.webhook"),
+    ("portone.check_amount", "portone.check_amount"),
+    ("portone.check_something_new", "portone.check"),
+    ("toss.cancel_forged", "toss.cancel"),
+    ("toss.confirmation", None),          # not 'toss.confirm': only whole words match
+    ("shop.unheard_of", None),
+])
+def test_explanations_are_found_by_name_prefix(app, name, expected):
+    from shop import explain
+    with app.test_request_context("/?lang=en"):
+        step = {"name": name, "summary": "its own summary", "kind": "state", "actor_to": "shop",
+                "exchange": None}
+        want = str(explain.EXPLANATIONS[expected]) if expected else "its own summary"
+        assert explain.explanation(step) == want
