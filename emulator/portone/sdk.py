@@ -1,0 +1,264 @@
+"""What the browser gets from the emulated PortOne: the IMP script, the hosted window, receipts, console buttons."""
+import json
+import os
+import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_babel import get_locale, lazy_gettext as _l
+
+from . import bp, store
+
+HERE = os.path.dirname(__file__)
+PAY_METHODS = ("card", "trans", "vbank", "phone", "samsung")
+OUTCOMES = ("approve", "decline_insufficient", "decline_refused", "decline_invalid_card", "close", "slow")
+REFUSED = "F400"        # error_code of every refusal before the window opens, and of a closed window
+DECLINED = "F1002"      # error_code of a PG decline
+USER_CANCEL = "[결제포기] 사용자가 결제를 취소하셨습니다"
+DECLINES = {
+    "decline_insufficient": "[PG사 오류] 잔액이 부족합니다. (카드사 응답코드: 51)",
+    "decline_refused": "[PG사 오류] 카드사에서 승인을 거절하였습니다. (카드사 응답코드: 05)",
+    "decline_invalid_card": "[PG사 오류] 유효하지 않은 카드입니다. (카드사 응답코드: 14)",
+}
+METHOD_LABELS = {"card": _l("Credit card"), "trans": _l("Bank transfer"), "vbank": _l("Virtual account"),
+                 "phone": _l("Mobile phone"), "samsung": _l("Samsung Pay")}
+TEXT_FIELDS = ("buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode", "pg", "vbank_due",
+               "m_redirect_url")
+
+
+def money(amount, currency="KRW"):
+    """15,000원 / KRW 15,000, as the shop shows won."""
+    if amount is None:
+        return ""
+    shown = f"{store.num(amount):,}"
+    if currency != "KRW":
+        return f"{currency} {shown}"
+    return f"KRW {shown}" if str(get_locale()) == "en" else f"{shown}원"
+
+
+# --- the SDK stand-in script ---------------------------------------------------------------
+
+@bp.get("/v1/iamport.js")
+def script():
+    """One script for both URLs; it reads its own src to know its base URL and which rsp shape to give."""
+    resp = send_from_directory(os.path.join(HERE, "static"), "iamport.js", mimetype="text/javascript",
+                               max_age=60)
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.get("/js/iamport.payment-1.2.0.js")
+def script_legacy():
+    return script()
+
+
+def _cors(resp):
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    resp.headers["Access-Control-Max-Age"] = "600"
+    return resp
+
+
+def refusal(user_code, params):
+    """Why request_pay may not open the window (error_msg), or None. Mirrors the real SDK's checks."""
+    if user_code != current_app.config["EMULATOR_PORTONE_IMP_CODE"]:
+        return f"등록되지 않은 가맹점 식별코드입니다. (IMP.init: {user_code})"
+    if not isinstance(params, dict):
+        return "결제 파라미터(param)는 객체여야 합니다."
+    method = params.get("pay_method", "card")
+    if method not in PAY_METHODS:
+        return f"지원하지 않는 결제수단입니다. (pay_method: {method})"
+    merchant_uid = params.get("merchant_uid")
+    if not isinstance(merchant_uid, str) or not merchant_uid:
+        return "merchant_uid는 필수 파라미터입니다."
+    if len(merchant_uid) > 40:
+        return "merchant_uid는 최대 40자까지 입력할 수 있습니다."
+    amount = params.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        return "amount는 숫자(number) 타입이어야 합니다."
+    if amount <= 0:
+        return "amount는 0보다 커야 합니다."
+    name = params.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 40):
+        return "name은 최대 40자의 문자열이어야 합니다."
+    if method == "phone" and not isinstance(params.get("digital"), bool):
+        return "휴대폰 소액결제(pay_method: phone)는 digital 파라미터(true/false)가 필수입니다."
+    notice = params.get("notice_url")
+    if notice is not None and not (isinstance(notice, str) or (
+            isinstance(notice, list) and all(isinstance(u, str) for u in notice))):
+        return "notice_url은 문자열 또는 문자열 배열이어야 합니다."
+    currency = params.get("currency", "KRW")
+    if currency not in ("KRW", "USD", "EUR", "JPY"):
+        return f"지원하지 않는 통화입니다. (currency: {currency})"
+    if store.merchant_uid_paid(merchant_uid):
+        return f"이미 결제가 완료된 주문번호입니다. (merchant_uid: {merchant_uid})"
+    pre = store.prepared(merchant_uid)
+    if pre is not None and (pre["amount"] != amount or (pre["currency"] and pre["currency"] != currency)):
+        return (f"사전등록된 결제금액({store.num(pre['amount'])})과 요청한 결제금액({store.num(amount)})이 "
+                f"일치하지 않아 결제창을 열 수 없습니다.")
+    return None
+
+
+@bp.route("/sdk/payments", methods=["POST", "OPTIONS"])
+def sdk_payment():
+    """IMP.request_pay's first step: create the payment (ready) and hand back the window URL."""
+    if request.method == "OPTIONS":
+        return _cors(make_response("", 204))
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    params = data.get("params")
+    why = refusal(data.get("user_code"), params)
+    if why:
+        return _cors(make_response(jsonify(error_code=REFUSED, error_msg=why), 400))
+    notice = params.get("notice_url") or []
+    custom = params.get("custom_data")
+    fields = {k: (str(params[k]) if params.get(k) is not None else None) for k in TEXT_FIELDS}
+    row = store.create(dict(
+        fields, merchant_uid=params["merchant_uid"], user_code=data["user_code"],
+        sdk="1.2.0" if data.get("sdk") == "1.2.0" else "1.3.0",
+        pay_method=params.get("pay_method", "card"), channel="mobile" if fields["m_redirect_url"] else "pc",
+        escrow=1 if params.get("escrow") else 0, name=params.get("name"), amount=params["amount"],
+        currency=params.get("currency", "KRW"),
+        custom_data=None if custom is None else json.dumps(custom, ensure_ascii=False),
+        user_agent=request.headers.get("User-Agent"),
+        notice_urls=json.dumps([notice] if isinstance(notice, str) else notice),
+        page_url=str(data.get("page_url") or "")[:2000] or None))
+    return _cors(make_response(jsonify(imp_uid=row["imp_uid"], window_url=url_for(
+        "portone.window", imp_uid=row["imp_uid"], _external=True))))
+
+
+# --- the hosted window ---------------------------------------------------------------------
+
+def _origin(url):
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else "*"
+
+
+@bp.get("/window/<imp_uid>")
+def window(imp_uid):
+    row = store.get(imp_uid)
+    if row is None:
+        abort(404)
+    return render_template("portone/window.html", p=row, money=money, cards=store.CARDS,
+                           method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
+                           merchant=current_app.config.get("EMULATOR_PORTONE_MERCHANT_NAME", "PG Sandbox"),
+                           target_origin=_origin(row["page_url"]), slow_seconds=_slow_seconds(),
+                           decided=row["window_state"] != "open")
+
+
+def _slow_seconds():
+    return float(current_app.config.get("EMULATOR_SLOW_SECONDS") or os.environ.get("EMULATOR_SLOW_SECONDS") or 3)
+
+
+def rsp_for(row, error_code=None, error_msg=None):
+    """The callback's rsp: current v1/iamport.js (ids + error) or the legacy 1.2.0 shape."""
+    if row["sdk"] != "1.2.0":
+        rsp = {"imp_uid": row["imp_uid"], "merchant_uid": row["merchant_uid"]}
+        if error_code:
+            rsp.update(error_code=error_code, error_msg=error_msg)
+        return rsp
+    ok = error_code is None
+    return {
+        "success": ok, "error_code": error_code, "error_msg": error_msg,
+        "imp_uid": row["imp_uid"], "merchant_uid": row["merchant_uid"], "pay_method": row["pay_method"],
+        "paid_amount": row["amount"] if ok else 0, "status": row["status"], "name": row["name"],
+        "pg_provider": row["pg_provider"], "emb_pg_provider": row["emb_pg_provider"], "pg_tid": row["pg_tid"],
+        "pg_type": "payment", "currency": row["currency"],
+        "buyer_name": row["buyer_name"], "buyer_email": row["buyer_email"], "buyer_tel": row["buyer_tel"],
+        "buyer_addr": row["buyer_addr"], "buyer_postcode": row["buyer_postcode"],
+        "custom_data": json.loads(row["custom_data"]) if row["custom_data"] else None,
+        "paid_at": row["paid_at"], "receipt_url": store.receipt_url(row["imp_uid"]) if row["paid_at"] else None,
+        "apply_num": row["apply_num"], "card_name": row["card_name"], "card_number": row["card_number"],
+        "card_quota": row["card_quota"], "bank_name": row["bank_name"],
+        "vbank_num": row["vbank_num"], "vbank_name": row["vbank_name"], "vbank_holder": row["vbank_holder"],
+        "vbank_date": row["vbank_date"],
+    }
+
+
+def redirect_url_for(row, error_code=None, error_msg=None):
+    """m_redirect_url with the real query: imp_uid, merchant_uid (+imp_success legacy), error_code/_msg."""
+    if not row["m_redirect_url"]:
+        return None
+    query = [("imp_uid", row["imp_uid"]), ("merchant_uid", row["merchant_uid"])]
+    if row["sdk"] == "1.2.0":
+        query.append(("imp_success", "false" if error_code else "true"))
+    if error_code:
+        query += [("error_code", error_code), ("error_msg", error_msg)]
+    parts = urlsplit(row["m_redirect_url"])
+    return urlunsplit(parts._replace(query=urlencode(parse_qsl(parts.query) + query)))
+
+
+@bp.post("/window/<imp_uid>/decide")
+def decide(imp_uid):
+    """The buyer's choice in the window -> {rsp, redirect_url} for the SDK."""
+    data = request.get_json(silent=True)
+    outcome = data.get("outcome") if isinstance(data, dict) else None
+    if outcome not in OUTCOMES:
+        return jsonify(error_code="BAD_OUTCOME", error_msg=f"outcome must be one of {', '.join(OUTCOMES)}"), 400
+    if store.get(imp_uid) is None:
+        return jsonify(error_code="NOT_FOUND", error_msg="No such payment window."), 404
+    if not store.claim_window(imp_uid):
+        return jsonify(error_code="WINDOW_CLOSED", error_msg="This payment window is already closed."), 409
+    error_code = error_msg = None
+    if outcome in ("approve", "slow"):
+        if outcome == "slow":
+            time.sleep(_slow_seconds())
+        row = store.approve(imp_uid, data.get("card_code"))
+    elif outcome == "close":
+        row, error_code, error_msg = store.get(imp_uid), REFUSED, USER_CANCEL
+    else:
+        error_code, error_msg = DECLINED, DECLINES[outcome]
+        row = store.fail(imp_uid, error_msg)
+    return jsonify(rsp=rsp_for(row, error_code, error_msg),
+                   redirect_url=redirect_url_for(row, error_code, error_msg))
+
+
+# --- receipts and the console --------------------------------------------------------------
+
+@bp.get("/receipts/<imp_uid>")
+def receipt(imp_uid):
+    row = store.get(imp_uid)
+    if row is None or not row["paid_at"]:
+        abort(404)
+    return render_template("portone/receipt.html", p=row, money=money, history=json.loads(row["cancel_history"]),
+                           method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
+                           merchant=current_app.config.get("EMULATOR_PORTONE_MERCHANT_NAME", "PG Sandbox"),
+                           kst=store.kst_text)
+
+
+def _console_answer(row, status=200):
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        if row is None:
+            return jsonify(error="NOT_ALLOWED", message="The payment is not in a state that allows this."), 409
+        return jsonify(payment=store.to_api(row)), status
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/payments/<imp_uid>/deposit")
+def deposit(imp_uid):
+    """Dashboard: the buyer paid into the virtual account (ready -> paid, webhook)."""
+    if store.get(imp_uid) is None:
+        abort(404)
+    return _console_answer(store.deposit(imp_uid))
+
+
+@bp.post("/payments/<imp_uid>/console-cancel")
+def console_cancel(imp_uid):
+    """Dashboard: the merchant cancels the whole payment from PortOne's console (webhook: cancelled)."""
+    if store.get(imp_uid) is None:
+        abort(404)
+    try:
+        row, _ = store.cancel(imp_uid=imp_uid, reason="관리자 콘솔에서 취소", event="console_cancel",
+                              refund={"refund_holder": "-", "refund_bank": "-", "refund_account": "-"})
+    except store.Refused:
+        row = None
+    return _console_answer(row)
+
+
+@bp.get("/sdk-test")
+def sdk_test():
+    """A bare page that loads the SDK stand-in (for the emulator's own browser test)."""
+    return render_template("portone/sdk_test.html", legacy=request.args.get("sdk") == "1.2.0",
+                           imp_code=current_app.config["EMULATOR_PORTONE_IMP_CODE"])
