@@ -5,7 +5,11 @@ every text is escaped by Jinja like the rest of the page.
 """
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
+
 from . import explain
+
+LOST = {"timeout": _l("no answer in time"), "unreachable": _l("unreachable")}
 
 WIDTH = 860
 TOP = 56          # below the lifeline heads
@@ -88,7 +92,8 @@ def layout(order, steps):
             else:
                 mid = b + (a - b) * 0.4
                 messages.append({**base, "kind": "lost", "x1": b, "x2": mid, "y": y, "dashed": True,
-                                 "label": "✗ " + _short(exchange.get("error") or "no answer"), "fail": True})
+                                 "label": "✗ " + _short(str(LOST.get(exchange.get("error"), LOST["timeout"]))),
+                             "fail": True})
         elif a != b:
             y += ROW
             messages.append({**base, "kind": "message", "x1": a, "x2": b, "y": y,
