@@ -1,7 +1,8 @@
 """gunicorn settings for `make serve` and `make bench`: worker processes with threads, bind from env.
 
-Each shop request that calls the mounted emulator holds two threads (its own and the emulator's
-answer's), so a server of W workers x T threads serves about W*T/2 verifications at once.
+A shop request that calls the mounted emulator holds a second thread while the emulator answers,
+so the W workers x T threads must outnumber the requests in flight at once (`make bench` drives
+16 clients against 4 x 8 = 32 threads); run the emulator apart (EMULATOR_URL) to lift that.
 """
 import os
 import secrets

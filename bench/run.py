@@ -1,0 +1,676 @@
+"""`make bench`: serves the site under gunicorn and measures it over HTTP; writes bench/results.json."""
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+CONF = os.path.join(ROOT, "bench", "gunicorn.conf.py")
+sys.path.insert(0, ROOT)
+import sqlitedb  # noqa: E402  (the project's SQLite settings, for seeding)
+
+
+class Server:
+    """The site under gunicorn on 127.0.0.1 (a free port), with its own database files."""
+
+    def __init__(self, workdir, *, workers=4, threads=8, shop_db=None, emulator_db=None, env=None,
+                 name="site"):
+        self.workdir = workdir
+        self.shop_db = shop_db or os.path.join(workdir, f"{name}-shop.sqlite3")
+        self.emulator_db = emulator_db or os.path.join(workdir, f"{name}-emulator.sqlite3")
+        self.log_path = os.path.join(workdir, f"{name}-gunicorn.log")
+        self.env = dict(os.environ)
+        # Always the built-in emulator, whatever a developer's .env says.
+        self.env.update(HOST="127.0.0.1", PORT="0", BIND="", WEB_CONCURRENCY=str(workers),
+                        GUNICORN_THREADS=str(threads), SHOP_DATABASE=self.shop_db,
+                        EMULATOR_DATABASE=self.emulator_db, PORTONE_MODE="emulator", TOSS_MODE="emulator",
+                        MOUNT_EMULATOR="1", EMULATOR_URL="", PYTHONDONTWRITEBYTECODE="1")
+        self.env.update(env or {})
+        self.proc = None
+        self.url = None
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([GUNICORN, "--config", CONF, "app:create_app()"], cwd=ROOT,
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while self.url is None:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("gunicorn did not start:\n" + self.log_text()[-3000:])
+            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log_text())
+            if found:
+                self.url = found.group(1)
+            else:
+                time.sleep(0.05)
+        while True:  # every worker is up once the page answers
+            try:
+                if requests.get(self.url + "/", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the site did not answer:\n" + self.log_text()[-3000:])
+            time.sleep(0.05)
+        return self
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def worker_pids(self):
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *_):
+        self.stop()
+
+
+# --- settings: every loop is bounded in count AND in time -------------------------------------------
+
+FULL = dict(latency_n=300, latency_s=60, flows_n1=80, flows_n16=480, flows_s=25, log_small=100,
+            log_big=100_000, log_n=40, log_s=20, emu_n=3000, emu_s=4, emu_clients=8, page_loads=3)
+SMOKE = dict(latency_n=5, latency_s=10, flows_n1=3, flows_n16=16, flows_s=10, log_small=100,
+             log_big=1_000, log_n=3, log_s=5, emu_n=30, emu_s=2, emu_clients=4, page_loads=1)
+CLIENTS = (1, 16)
+TIMEOUT = 30
+TOSS_CLIENT_KEY = "test_gck_docs_Ovk5rk1EwkEbP0W43n07xlzm"
+TOSS_SECRET_KEY = "test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6"
+PORTONE = {"user_code": "imp00000000", "imp_key": "emulator_imp_key",
+           "imp_secret": "emulator_imp_secret_0000000000000000000000000000000000000000"}
+
+
+def pct(values, p):
+    """The p-th percentile (nearest rank) in ms of a list of seconds; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000, 2)
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def bounded(n, seconds):
+    """range(n) that also stops once `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    for i in range(n):
+        if time.monotonic() > deadline:
+            return
+        yield i
+
+
+# --- one buyer, over HTTP, as the checkout page and the PG windows act ------------------------------
+
+class Buyer:
+    """A browser session on the shop (its own cookie and CSRF token) that pays in the emulated windows."""
+
+    def __init__(self, url):
+        self.url = url
+        self.http = requests.Session()
+        page = self.http.get(url + "/", timeout=TIMEOUT)
+        page.raise_for_status()
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+    def post(self, path, body, **kw):
+        return self.http.post(self.url + path, json=body, headers={"X-CSRF-Token": self.csrf},
+                              timeout=TIMEOUT, **kw)
+
+    def order(self, pg):
+        resp = self.post("/api/orders", {"pg": pg, "product_id": "shoes", "quantity": 1, "coupons": [],
+                                         "buyer_name": "Kim Bench", "buyer_email": "bench@example.com"})
+        if resp.status_code != 201:
+            raise Failure(f"POST /api/orders -> {resp.status_code} {resp.text[:200]}")
+        return resp.json()
+
+    def portone_window(self, order, notice=True):
+        """IMP.request_pay and the buyer's approve click (the calls tests/drivers/portone.py makes)."""
+        params = {"pg": "html5_inicis", "pay_method": "card", "merchant_uid": order["order_id"],
+                  "name": order["order_name"], "amount": order["amount"], "currency": "KRW",
+                  "buyer_name": "Kim Bench", "buyer_email": "bench@example.com"}
+        if notice:
+            params["notice_url"] = self.url + "/webhooks/portone"
+        opened = self.http.post(self.url + "/emulator/portone/sdk/payments", timeout=TIMEOUT, json={
+            "user_code": PORTONE["user_code"], "params": params, "sdk": "1.3.0", "page_url": self.url + "/"})
+        if opened.status_code != 200:
+            raise Failure(f"portone sdk/payments -> {opened.status_code} {opened.text[:200]}")
+        imp_uid = opened.json()["imp_uid"]
+        decided = self.http.post(f"{self.url}/emulator/portone/window/{imp_uid}/decide",
+                                 json={"outcome": "approve"}, timeout=TIMEOUT)
+        if decided.status_code != 200 or not decided.json()["rsp"].get("success", True):
+            raise Failure(f"portone decide -> {decided.status_code} {decided.text[:200]}")
+        return imp_uid
+
+    def portone_complete(self, order, imp_uid):
+        resp = self.post("/payments/complete", {"imp_uid": imp_uid, "merchant_uid": order["order_id"]})
+        if resp.status_code >= 400:
+            raise Failure(f"POST /payments/complete -> {resp.status_code} {resp.text[:200]}")
+        return resp
+
+    def toss_window(self, order):
+        """requestPayment and the buyer's approve click (the calls tests/drivers/toss.py makes)."""
+        opened = self.http.post(self.url + "/emulator/toss/sdk/payments", timeout=TIMEOUT, json={
+            "clientKey": TOSS_CLIENT_KEY, "customerKey": order["customer_key"], "amount": order["amount"],
+            "orderId": order["order_id"], "orderName": order["order_name"], "method": "카드",
+            "successUrl": self.url + "/success", "failUrl": self.url + "/fail",
+            "customerName": "Kim Bench", "customerEmail": "bench@example.com", "page_url": self.url + "/"})
+        if opened.status_code != 200:
+            raise Failure(f"toss sdk/payments -> {opened.status_code} {opened.text[:200]}")
+        key = opened.json()["paymentKey"]
+        decided = self.http.post(f"{self.url}/emulator/toss/window/{key}/decide", json={"outcome": "approve"},
+                                 timeout=TIMEOUT)
+        redirect_url = decided.json().get("redirect_url") if decided.status_code == 200 else None
+        if not redirect_url or "/success" not in redirect_url:
+            raise Failure(f"toss decide -> {decided.status_code} {decided.text[:200]}")
+        return key, redirect_url
+
+    def toss_success(self, redirect_url):
+        resp = self.http.get(redirect_url, timeout=TIMEOUT, allow_redirects=False)
+        if resp.status_code >= 400:
+            raise Failure(f"GET /success -> {resp.status_code} {resp.text[:200]}")
+        return resp
+
+    def checkout(self, pg):
+        """One whole checkout: order, approval in the window, the shop's verification. (order, ref)."""
+        order = self.order(pg)
+        if pg == "portone":
+            ref = self.portone_window(order)
+            self.portone_complete(order, ref)
+        else:
+            ref, redirect_url = self.toss_window(order)
+            self.toss_success(redirect_url)
+        return order, ref
+
+
+class Failure(Exception):
+    """A request in a flow gave an error answer."""
+
+
+class Auditor:
+    """Reads the final state of a flow from both sides: the shop's order and the PG's record."""
+
+    def __init__(self, url):
+        self.url = url
+        self.http = requests.Session()
+        self._token = None
+
+    def shop_status(self, order_id):
+        resp = self.http.get(f"{self.url}/api/flows/{order_id}", timeout=TIMEOUT)
+        if resp.status_code != 200:
+            return None
+        data = resp.json()
+        return (data.get("order") or data).get("status")
+
+    def portone_token(self):
+        if self._token is None:
+            resp = self.http.post(self.url + "/emulator/portone/users/getToken", timeout=TIMEOUT,
+                                  json={"imp_key": PORTONE["imp_key"], "imp_secret": PORTONE["imp_secret"]})
+            self._token = resp.json()["response"]["access_token"]
+        return self._token
+
+    def pg_record(self, pg, ref):
+        """(status, amount) in the emulator's record."""
+        if pg == "portone":
+            resp = self.http.get(f"{self.url}/emulator/portone/payments/{ref}", timeout=TIMEOUT,
+                                 headers={"Authorization": "Bearer " + self.portone_token()})
+            body = resp.json().get("response") or {}
+            return body.get("status"), body.get("amount")
+        resp = self.http.get(f"{self.url}/emulator/toss/v1/payments/{ref}", timeout=TIMEOUT,
+                             auth=(TOSS_SECRET_KEY, ""))
+        body = resp.json()
+        return body.get("status"), body.get("totalAmount")
+
+    def wrong(self, pg, order, ref):
+        """None when the shop says paid and the PG's record says paid for the order's amount; else why."""
+        status = self.shop_status(order["order_id"])
+        pg_status, pg_amount = self.pg_record(pg, ref)
+        paid = "paid" if pg == "portone" else "DONE"
+        if status != "paid" or pg_status != paid or pg_amount != order["amount"]:
+            return f"{order['order_id']}: shop {status}, {pg} {pg_status} {pg_amount} (expected {order['amount']})"
+        return None
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+def measure_latency(url, cfg, problems):
+    """floor, portone_complete and toss_success, sampled in turn so that all three see the same server."""
+    buyer, auditor = Buyer(url), Auditor(url)
+    floor, complete, success = [], [], []
+    errors = {"floor": 0, "portone": 0, "toss": 0}
+    wrong = {"portone": 0, "toss": 0}
+    done = {"portone": [], "toss": []}
+    for _ in range(3):  # warm up every worker's connections and code paths
+        buyer.http.get(url + "/bench/floor", timeout=TIMEOUT)
+    for _ in bounded(cfg["latency_n"], cfg["latency_s"]):
+        started = time.perf_counter()
+        resp = buyer.http.get(url + "/bench/floor", timeout=TIMEOUT)
+        took = time.perf_counter() - started
+        if resp.status_code == 200 and resp.json().get("emulator_status") == 200:
+            floor.append(took)
+        else:
+            errors["floor"] += 1
+        try:
+            order = buyer.order("portone")
+            imp_uid = buyer.portone_window(order, notice=False)
+            started = time.perf_counter()
+            buyer.portone_complete(order, imp_uid)
+            complete.append(time.perf_counter() - started)
+            done["portone"].append((order, imp_uid))
+        except (Failure, requests.RequestException) as e:
+            errors["portone"] += 1
+            problems.append(f"portone_complete: {e}")
+        try:
+            order = buyer.order("toss")
+            key, redirect_url = buyer.toss_window(order)
+            started = time.perf_counter()
+            buyer.toss_success(redirect_url)
+            success.append(time.perf_counter() - started)
+            done["toss"].append((order, key))
+        except (Failure, requests.RequestException) as e:
+            errors["toss"] += 1
+            problems.append(f"toss_success: {e}")
+    for pg, flows in done.items():
+        for order, ref in flows:
+            why = auditor.wrong(pg, order, ref)
+            if why:
+                wrong[pg] += 1
+                problems.append(f"{pg} latency sample: {why}")
+    floor_p50 = pct(floor, 50)
+    out = {"floor": {"p50_ms": floor_p50, "p99_ms": pct(floor, 99), "n": len(floor), "errors": errors["floor"]}}
+    for name, pg, samples in (("portone_complete", "portone", complete), ("toss_success", "toss", success)):
+        out[name] = {"p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99), "n": len(samples),
+                     "p50_to_floor": ratio(pct(samples, 50), floor_p50),
+                     "p99_to_floor": ratio(pct(samples, 99), floor_p50),
+                     "errors": errors[pg], "wrong_states": wrong[pg]}
+    return out, done
+
+
+def measure_flows(url, pg, clients, n, seconds, problems):
+    """Whole checkouts per second with `clients` buyers at once; then each flow's final state audited."""
+    from concurrent.futures import ThreadPoolExecutor
+    buyers = [Buyer(url) for _ in range(clients)]
+    results, errors = [], [0]
+    counter = iter(range(n))
+    deadline = time.monotonic() + seconds
+
+    def run(buyer):
+        while time.monotonic() < deadline and next(counter, None) is not None:
+            try:
+                results.append(buyer.checkout(pg))
+            except (Failure, requests.RequestException) as e:
+                errors[0] += 1
+                problems.append(f"{pg} x{clients}: {e}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(run, buyers))
+    elapsed = time.perf_counter() - started
+    auditor = Auditor(url)
+    wrong = 0
+    for order, ref in results:
+        why = auditor.wrong(pg, order, ref)
+        if why:
+            wrong += 1
+            problems.append(f"{pg} x{clients}: {why}")
+    return {"flows_per_s": round(len(results) / elapsed, 1), "flows": len(results), "seconds": round(elapsed, 2),
+            "errors": errors[0], "wrong_states": wrong}
+
+
+def measure_emulator(url, refs, cfg, problems):
+    """Requests per second of the emulated token and payment-lookup endpoints (several clients)."""
+    from concurrent.futures import ThreadPoolExecutor
+    token = Auditor(url).portone_token()
+    calls = {
+        "portone_get_token": lambda s: s.post(url + "/emulator/portone/users/getToken", timeout=TIMEOUT,
+                                              json={"imp_key": PORTONE["imp_key"],
+                                                    "imp_secret": PORTONE["imp_secret"]}),
+        "portone_payment": lambda s: s.get(f"{url}/emulator/portone/payments/{refs['portone']}",
+                                           timeout=TIMEOUT, headers={"Authorization": "Bearer " + token}),
+        "toss_payment": lambda s: s.get(f"{url}/emulator/toss/v1/payments/{refs['toss']}", timeout=TIMEOUT,
+                                        auth=(TOSS_SECRET_KEY, "")),
+    }
+    out = {}
+    for name, call in calls.items():
+        counter = iter(range(cfg["emu_n"]))
+        counts, errors = [0], [0]
+        deadline = time.monotonic() + cfg["emu_s"]
+
+        def run(_):
+            session = requests.Session()
+            while time.monotonic() < deadline and next(counter, None) is not None:
+                try:
+                    ok = call(session).status_code == 200
+                except requests.RequestException:
+                    ok = False
+                counts[0] += ok
+                errors[0] += not ok
+        started = time.perf_counter()
+        with ThreadPoolExecutor(cfg["emu_clients"]) as pool:
+            list(pool.map(run, range(cfg["emu_clients"])))
+        elapsed = time.perf_counter() - started
+        if errors[0]:
+            problems.append(f"emulator {name}: {errors[0]} errors")
+        out[name] = {"rps": round(counts[0] / elapsed, 1), "n": counts[0], "errors": errors[0],
+                     "clients": cfg["emu_clients"]}
+    return out
+
+
+LOG_PAGES = ("list", "flow", "compare")
+
+
+def log_paths(middle):
+    return {"list": "/flows", "flow": f"/flows/{middle['portone']}",
+            "compare": f"/flows/compare?a={middle['portone']}&b={middle['toss']}"}
+
+
+def measure_log_scale(workdir, cfg, server_kw, problems):
+    """p50 of the step-log pages over a small and a big seeded shop database, and the ratio."""
+    out = {"small_flows": cfg["log_small"], "big_flows": cfg["log_big"], "steps_per_flow": 10}
+    p50 = {}
+    for size_name, n in (("small", cfg["log_small"]), ("big", cfg["log_big"])):
+        path = os.path.join(workdir, f"log-{size_name}-shop.sqlite3")
+        started = time.perf_counter()
+        middle = seed_flows(path, n)
+        out[f"{size_name}_seed_s"] = round(time.perf_counter() - started, 1)
+        with Server(workdir, shop_db=path, name=f"log-{size_name}", **server_kw) as server:
+            session = requests.Session()
+            paths = log_paths(middle)
+            samples = {page: [] for page in LOG_PAGES}
+            for page in LOG_PAGES:
+                for _ in range(3):
+                    session.get(server.url + paths[page], timeout=TIMEOUT)
+            for _ in bounded(cfg["log_n"], cfg["log_s"]):
+                for page in LOG_PAGES:
+                    started = time.perf_counter()
+                    resp = session.get(server.url + paths[page], timeout=TIMEOUT)
+                    took = time.perf_counter() - started
+                    if resp.status_code != 200 or middle["portone"] not in resp.text and page != "list":
+                        problems.append(f"log_scale {size_name} {paths[page]} -> {resp.status_code}")
+                    samples[page].append(took)
+            p50[size_name] = {page: pct(samples[page], 50) for page in LOG_PAGES}
+    out["big_steps"] = cfg["log_big"] * 10
+    out["pages"] = {page: {"small_p50_ms": p50["small"][page], "big_p50_ms": p50["big"][page],
+                           "ratio": ratio(p50["big"][page], p50["small"][page])} for page in LOG_PAGES}
+    return out
+
+
+def measure_page(url, cfg, problems):
+    """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work."""
+    from playwright.sync_api import sync_playwright
+    args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    loads = []
+    with sync_playwright() as pw:
+        kwargs = {"headless": True, "args": args}
+        if os.path.exists("/usr/bin/chromium"):
+            kwargs["executable_path"] = "/usr/bin/chromium"
+        browser = pw.chromium.launch(**kwargs)
+        try:
+            for _ in range(cfg["page_loads"]):
+                context = browser.new_context(locale="en-US")  # a fresh cache each time
+                page = context.new_page()
+                finished = []
+                page.on("requestfinished", lambda req: finished.append(req))
+                page.add_init_script(READY_JS.replace("SELECTORS", json.dumps(PAY_BUTTONS)))
+                page.goto(url + "/", wait_until="load")
+                ready_ms = None
+                for _ in bounded(3000, 16):  # (wait_for_function would need eval, which the CSP forbids)
+                    ready_ms = page.evaluate("window.__payReady")
+                    if ready_ms is not None or page.evaluate("window.__payReady === null"):
+                        break
+                    time.sleep(0.01)
+                if ready_ms is None:
+                    problems.append("checkout page: the pay buttons never became usable")
+                page.wait_for_load_state("networkidle")
+                by_type, total, headers = {}, 0, 0
+                for req in finished:
+                    sizes = req.sizes()
+                    body = sizes["responseBodySize"]
+                    total += body
+                    headers += sizes["responseHeadersSize"]
+                    kind = req.resource_type
+                    by_type[kind] = by_type.get(kind, 0) + body
+                loads.append({"bytes": total, "header_bytes": headers, "requests": len(finished),
+                              "by_type": by_type, "buttons_ready_ms": ready_ms,
+                              "urls": sorted({r.url.replace(url, "") for r in finished})})
+                context.close()
+        finally:
+            browser.close()
+    first = loads[0]
+    ready = sorted(load["buttons_ready_ms"] for load in loads)
+    return {"bytes": first["bytes"], "header_bytes": first["header_bytes"], "requests": first["requests"],
+            "by_type": first["by_type"], "urls": first["urls"], "buttons_ready_ms": ready[len(ready) // 2],
+            "loads": len(loads)}
+
+
+PAY_BUTTONS = ["#portone-pay", "#toss-pay"]   # templates/portone/panel.html, templates/toss/panel.html
+# Runs before the page's own scripts: notes when every column's pay button is there and enabled
+# (ms since navigation start), checking after each task.
+READY_JS = """(() => {
+  const selectors = SELECTORS;
+  const usable = () => selectors.every(sel => {
+    const el = document.querySelector(sel);
+    return el && !el.disabled && el.getAttribute('aria-disabled') !== 'true' && el.offsetParent !== null;
+  });
+  const started = performance.now();
+  const tick = () => {
+    if (usable()) { window.__payReady = Math.round(performance.now()); return; }
+    if (performance.now() - started > 15000) { window.__payReady = null; return; }
+    setTimeout(tick, 2);
+  };
+  tick();
+})();"""
+# --- log_scale: a shop database with many realistic flows ----------------------------------------
+
+SEED_STATUSES = ("paid", "paid", "paid", "failed", "failed", "pending", "cancelled", "forged", "unknown",
+                 "awaiting_deposit")
+SEED_STEPS = {  # ten steps per flow: (phase, name, kind, from, to, verdict)
+    "portone": [("order", "shop.create_order", "http_in", "browser", "shop", "info"),
+                ("order", "shop.price_order", "state", "shop", "shop", "pass"),
+                ("checkout", "portone.request_pay", "browser", "browser", "portone", "info"),
+                ("authenticate", "portone.window", "browser", "browser", "portone", "info"),
+                ("return", "portone.callback", "http_in", "browser", "shop", "info"),
+                ("server_auth", "portone.get_token", "http_out", "shop", "portone", "info"),
+                ("approve", "portone.get_payment", "http_out", "shop", "portone", "info"),
+                ("verify", "portone.check_amount", "check", "shop", "shop", "pass"),
+                ("notify", "portone.webhook", "http_in", "portone", "shop", "info"),
+                ("settle", "shop.settle", "state", "shop", "shop", "pass")],
+    "toss": [("order", "shop.create_order", "http_in", "browser", "shop", "info"),
+             ("order", "shop.price_order", "state", "shop", "shop", "pass"),
+             ("checkout", "toss.request_payment", "browser", "browser", "toss", "info"),
+             ("authenticate", "toss.window", "browser", "browser", "toss", "info"),
+             ("return", "toss.success_redirect", "http_in", "browser", "shop", "info"),
+             ("verify", "toss.check_amount", "check", "shop", "shop", "pass"),
+             ("server_auth", "toss.basic_auth", "state", "shop", "toss", "info"),
+             ("approve", "toss.confirm", "http_out", "shop", "toss", "info"),
+             ("notify", "toss.webhook", "http_in", "toss", "shop", "info"),
+             ("settle", "shop.settle", "state", "shop", "shop", "pass")],
+}
+SEED_PRODUCTS = (("shoes", "Running shoes", 15000), ("jacket", "Rain jacket", 89000),
+                 ("socks", "Wool socks", 3000))
+
+
+def seed_flows(path, n_flows, steps_per_flow=10):
+    """Write n_flows orders (both PGs, every status) with their steps into the shop database at path,
+    in one transaction. Returns {pg: a flow id from the middle of the table}."""
+    sqlitedb.ensure_schema(path, [os.path.join(ROOT, "shop", "schema.sql")])
+    rnd = random.Random(7)
+    conn = sqlitedb.connect(path)
+    start = time.time() - 30 * 86400
+    gap = 30 * 86400 / max(n_flows, 1)
+    middle = {}
+
+    def order_rows():
+        for i in range(n_flows):
+            pg = "portone" if i % 2 == 0 else "toss"
+            status = SEED_STATUSES[i % len(SEED_STATUSES)]
+            product, name, price = SEED_PRODUCTS[i % 3]
+            qty = 1 + i % 3
+            created = start + i * gap
+            oid = f"order-{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{i:08x}"
+            if i in (n_flows // 2, n_flows // 2 + 1):
+                middle[pg] = oid
+            pay_id = (f"imp_{i:012d}" if pg == "portone" else f"tgen_{i:020d}") if status != "pending" else None
+            yield (oid, pg, product, qty, f"{name} x {qty}", price * qty, 0, price * qty, "", "card",
+                   f"cust_{i % 5000:016x}", "Kim Bench", "bench@example.com", status, pay_id,
+                   f"{status} (seeded)", created, created + 5, created + 4 if status == "paid" else None)
+
+    def step_rows():
+        for i in range(n_flows):
+            pg = "portone" if i % 2 == 0 else "toss"
+            created = start + i * gap
+            oid = f"order-{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{i:08x}"
+            for k, (phase, name, kind, a, b, verdict) in enumerate(SEED_STEPS[pg][:steps_per_flow]):
+                exchange = None
+                if kind in ("http_in", "http_out"):
+                    exchange = json.dumps({"request": {"method": "POST", "url": f"/bench/{name}",
+                                                       "body": {"order": oid, "amount": 15000}},
+                                           "response": {"status": 200, "body": {"code": 0, "ok": True}}})
+                yield (oid, phase, name, kind, a, b, f"{name} for {oid}", verdict,
+                       "15000" if kind == "check" else None, "15000" if kind == "check" else None,
+                       1 if kind == "browser" else 0, exchange, "shop/bench_seed.py:1 seed",
+                       created + k * 0.3, round(rnd.uniform(0.5, 40), 1))
+
+    with sqlitedb.transaction(conn):
+        conn.executemany(
+            "INSERT INTO orders (id, pg, product_id, quantity, order_name, subtotal, discount, amount, coupons,"
+            " pay_method, customer_key, buyer_name, buyer_email, status, pg_payment_id, reason, created_at,"
+            " updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", order_rows())
+        conn.executemany(
+            "INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict, expected,"
+            " actual, reported, exchange, code_ref, started_at, duration_ms)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", step_rows())
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return middle
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+TARGETS = (  # (label, how to read the value from results, limit)
+    ("portone_complete p50 / floor", lambda r: r["portone_complete"]["p50_to_floor"], 1.5),
+    ("toss_success p50 / floor", lambda r: r["toss_success"]["p50_to_floor"], 1.5),
+    *((f"log {page} 100k / small", (lambda p: lambda r: r["log_scale"]["pages"][p]["ratio"])(page), 1.5)
+      for page in LOG_PAGES),
+    *((f"flows {pg} x16 errors + wrong", (lambda p: lambda r: r["flows_per_s"][p]["16"]["errors"]
+                                          + r["flows_per_s"][p]["16"]["wrong_states"])(pg), 0)
+      for pg in ("portone", "toss")),
+)
+
+
+def run(cfg, out_path, workers, threads, smoke):
+    problems = []
+    results = {"meta": {"smoke": smoke, "workers": workers, "threads": threads, "cpus": os.cpu_count(),
+                        "started": time.strftime("%Y-%m-%d %H:%M:%S"), "settings": cfg}}
+    server_kw = {"workers": workers, "threads": threads, "env": {"BENCH_ROUTES": "1"}}
+    with tempfile.TemporaryDirectory(prefix="pg-bench-") as workdir:
+        with Server(workdir, **server_kw) as server:
+            say(f"site under gunicorn at {server.url} ({workers} workers x {threads} threads)")
+            latency, done = measure_latency(server.url, cfg, problems)
+            results.update(latency)
+            say("latency done")
+            flows = {}
+            for pg in ("portone", "toss"):
+                flows[pg] = {}
+                for clients in CLIENTS:
+                    n = cfg["flows_n1"] if clients == 1 else cfg["flows_n16"]
+                    flows[pg][str(clients)] = measure_flows(server.url, pg, clients, n, cfg["flows_s"], problems)
+            results["flows_per_s"] = flows
+            say("flows done")
+            refs = {pg: done[pg][-1][1] for pg in done if done[pg]}
+            results["emulator"] = measure_emulator(server.url, refs, cfg, problems) if len(refs) == 2 else {}
+            say("emulator done")
+            results["page"] = measure_page(server.url, cfg, problems)
+            say("page done")
+        results["log_scale"] = measure_log_scale(workdir, cfg, server_kw, problems)
+        say("log_scale done")
+    results["targets"] = []
+    for label, read, limit in TARGETS:
+        try:
+            value = read(results)
+        except (KeyError, TypeError):
+            value = None
+        results["targets"].append({"target": label, "value": value, "limit": limit,
+                                   "holds": value is not None and value <= limit})
+    results["problems"] = problems[:50]
+    results["meta"]["seconds"] = round(time.monotonic() - START, 1)
+    with open(out_path, "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+    print(table(results))
+    return results
+
+
+def table(r):
+    rows = [("figure", "value", "ms", "ratio")]
+    fl = r["floor"]
+    rows.append(("floor GET /bench/floor", f"n={fl['n']}", f"p50 {fl['p50_ms']}  p99 {fl['p99_ms']}", "1.0"))
+    for name in ("portone_complete", "toss_success"):
+        x = r[name]
+        rows.append((name, f"n={x['n']} err={x['errors']} wrong={x['wrong_states']}",
+                     f"p50 {x['p50_ms']}  p99 {x['p99_ms']}", f"{x['p50_to_floor']} / {x['p99_to_floor']}"))
+    for pg, by in r["flows_per_s"].items():
+        for clients, x in by.items():
+            rows.append((f"flows/s {pg} x{clients}", f"{x['flows_per_s']}/s n={x['flows']}",
+                         f"err={x['errors']} wrong={x['wrong_states']}", ""))
+    ls = r["log_scale"]
+    for page, x in ls["pages"].items():
+        rows.append((f"log {page} {ls['small_flows']} vs {ls['big_flows']:,} flows", "",
+                     f"p50 {x['small_p50_ms']} -> {x['big_p50_ms']}", str(x["ratio"])))
+    for name, x in r["emulator"].items():
+        rows.append((f"emulator {name}", f"{x['rps']} req/s", f"err={x['errors']}", ""))
+    pg = r["page"]
+    rows.append(("checkout page", f"{pg['bytes']:,} B in {pg['requests']} responses",
+                 f"buttons ready {pg['buttons_ready_ms']}", ""))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    for t in r["targets"]:
+        lines.append(f"{'OK  ' if t['holds'] else 'MISS'} {t['target']}: {t['value']} (limit {t['limit']})")
+    return "\n".join(lines)
+
+
+START = time.monotonic()
+
+
+def say(text):
+    print(f"[{time.monotonic() - START:6.1f}s] {text}", file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts (the test suite's check)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    run(SMOKE if args.smoke else FULL, args.out, args.workers, args.threads, args.smoke)
+
+
+if __name__ == "__main__":
+    main()

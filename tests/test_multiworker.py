@@ -1,0 +1,186 @@
+"""The site under gunicorn (2 worker processes x 4 threads): a storm of returns settles a payment once."""
+import json
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from bench.run import Server
+from conftest import Site
+from drivers import portone as portone_driver
+
+STORM = 50
+# Fewer requests at once than the server's 8 threads: each shop request in flight may hold a
+# second thread while the mounted emulator answers it (and the webhook dispatchers send too).
+AT_ONCE = 5
+
+
+class ServedSite(Site):
+    """The conftest Site, pointed at gunicorn: the emulator is reached over HTTP only."""
+
+    def __init__(self, server):
+        super().__init__(None, server.url)
+        self.server = server
+
+    @property
+    def emulator(self):  # what the drivers read from the emulator app: its accepted merchant code
+        return SimpleNamespace(config={"EMULATOR_PORTONE_IMP_CODE": "imp00000000"})
+
+    def shop_db(self, sql, *args):
+        with sqlite3.connect(self.server.shop_db, timeout=30) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, args).fetchall()
+
+    def emulator_db(self, sql, *args):
+        with sqlite3.connect(self.server.emulator_db, timeout=30) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, args).fetchall()
+
+    def steps(self, order_id):
+        return self.get(f"/api/flows/{order_id}/steps").json()["steps"]
+
+    def status(self, order_id):
+        return self.get(f"/api/flows/{order_id}/steps").json()["status"]
+
+    def deliveries_settled(self, ref, timeout=20):
+        """The emulator's webhook deliveries for a payment, once none is pending (bounded wait)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.emulator_db("SELECT * FROM deliveries WHERE payment_ref = ? ORDER BY id", ref)
+            if rows and all(r["status"] != "pending" for r in rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("multiworker")
+    with Server(str(workdir), workers=2, threads=4, name="mw",
+                env={"EMULATOR_WEBHOOK_TIME_SCALE": "0.05"}) as server:
+        yield ServedSite(server)
+
+
+def storm(calls):
+    """Run every call (a function returning a response) AT_ONCE at a time; return the responses."""
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def paid_transitions(steps):
+    """The settle steps that record a won move to paid (a lost race records an 'unchanged' step)."""
+    return [s for s in steps if s["phase"] == "settle" and s["kind"] == "state" and s["verdict"] == "pass"
+            and "paid" in s["summary"]]
+
+
+def test_two_worker_processes_share_sessions_and_tokens(served):
+    assert len(served.server.worker_pids()) == 2
+    # Every request opens a new connection (no keep-alive), so these land on both workers: each must
+    # accept the CSRF token signed into the session by the other (one instance secret).
+    first = served.order("toss")
+    for _ in range(12):
+        assert served.order("toss")["amount"] == first["amount"] == 15000
+    # The emulated PortOne hands out one token per merchant while it is valid, whichever worker asks.
+    tokens = storm([lambda: requests.post(served.url + "/emulator/portone/users/getToken", timeout=30, json={
+        "imp_key": "emulator_imp_key",
+        "imp_secret": "emulator_imp_secret_0000000000000000000000000000000000000000"})] * 12)
+    assert {r.status_code for r in tokens} == {200}
+    assert len({r.json()["response"]["access_token"] for r in tokens}) == 1
+
+
+def test_portone_storm_of_callbacks_redirects_and_webhooks_pays_once(served):
+    notice_url = served.url + "/webhooks/portone"
+    # A whole checkout first (no webhook racing the callback): the shop fetches and stores its token.
+    warm = served.order("portone")
+    paid = portone_driver.pay(served, warm)
+    assert served.post("/payments/complete", json={"imp_uid": paid["imp_uid"],
+                                                   "merchant_uid": warm["order_id"]}).status_code == 200
+    assert served.status(warm["order_id"]) == "paid"
+
+    # The payment under test: approved in the window, not yet verified by anyone.
+    order = served.order("portone")
+    paid = portone_driver.pay(served, order, notice_url=notice_url)
+    imp_uid, oid = paid["imp_uid"], order["order_id"]
+    body = {"imp_uid": imp_uid, "merchant_uid": oid}
+    calls = []
+    for i in range(STORM):
+        if i % 3 == 0:
+            calls.append(lambda: served.post("/payments/complete", json=body))
+        elif i % 3 == 1:
+            calls.append(lambda: served.get("/payments/complete", params=body, allow_redirects=False))
+        else:
+            calls.append(lambda: requests.post(notice_url, json=dict(body, status="paid"), timeout=30))
+    answers = storm(calls)
+    assert all(r.status_code in (200, 303) for r in answers), [r.text[:200] for r in answers if r.status_code >= 400]
+
+    steps = served.steps(oid)
+    won = paid_transitions(steps)
+    assert len(won) == 1 and won[0]["name"] == "portone.settle" and won[0]["actual"] == "paid", won
+    assert served.status(oid) == "paid"
+    assert "Paid and verified" in served.get(f"/orders/{oid}").text
+    # The shop's orders: this payment is attached to one paid order.
+    rows = served.shop_db("SELECT status FROM orders WHERE pg = 'portone' AND pg_payment_id = ?", imp_uid)
+    assert [r["status"] for r in rows] == ["paid"]
+    # PortOne's record: one payment for the order, paid once, never cancelled.
+    token = requests.post(served.url + "/emulator/portone/users/getToken", timeout=30, json={
+        "imp_key": "emulator_imp_key",
+        "imp_secret": "emulator_imp_secret_0000000000000000000000000000000000000000"}).json()
+    record = requests.get(f"{served.url}/emulator/portone/payments/{imp_uid}", timeout=30, headers={
+        "Authorization": "Bearer " + token["response"]["access_token"]}).json()["response"]
+    assert record["status"] == "paid" and record["amount"] == order["amount"] and record["cancel_amount"] == 0
+    assert [s for s in steps if s["name"] == "portone.cancel"] == []
+    # The token was fetched once, in the first checkout; every storm request, on either worker, reused it.
+    fetched = served.shop_db("SELECT order_id FROM steps WHERE name = 'portone.get_token' AND kind = 'http_out'")
+    assert [r["order_id"] for r in fetched] == [warm["order_id"]]
+    # Each webhook the emulated PortOne queued went out once, though both workers run a dispatcher.
+    deliveries = served.deliveries_settled(imp_uid)
+    assert deliveries and all(d["status"] == "delivered" and d["attempts"] == 1 for d in deliveries)
+    for d in deliveries:
+        assert len(served.emulator_db("SELECT id FROM delivery_attempts WHERE delivery_id = ?", d["id"])) == 1
+
+
+def test_toss_storm_of_success_visits_and_webhooks_confirms_once(served):
+    toss_driver = pytest.importorskip("drivers.toss")
+    warm = served.order("toss")
+    first = toss_driver.pay(served, warm)
+    assert served.http.get(first["redirect_url"], timeout=30).status_code == 200
+    assert served.status(warm["order_id"]) == "paid"
+
+    order = served.order("toss")
+    paid = toss_driver.pay(served, order)
+    key, oid = paid["paymentKey"], order["order_id"]
+    assert paid["redirect_url"] and "/success" in paid["redirect_url"]
+    webhook = {"eventType": "PAYMENT_STATUS_CHANGED", "createdAt": "2026-11-26T12:00:00.000000",
+               "data": {"paymentKey": key, "orderId": oid, "status": "DONE"}}
+    calls = []
+    for i in range(STORM):
+        if i % 5 == 4:
+            calls.append(lambda: requests.post(served.url + "/webhooks/toss", json=webhook, timeout=30))
+        else:
+            calls.append(lambda: served.http.get(paid["redirect_url"], allow_redirects=False, timeout=30))
+    answers = storm(calls)
+    assert all(r.status_code < 400 for r in answers), [r.text[:200] for r in answers if r.status_code >= 400]
+
+    steps = served.steps(oid)
+    won = paid_transitions(steps)
+    assert len(won) == 1 and "→ paid" in won[0]["summary"], won
+    assert served.status(oid) == "paid"
+    assert "Paid and verified" in served.get(f"/orders/{oid}").text
+    record = requests.get(f"{served.url}/emulator/toss/v1/payments/{key}", timeout=30,
+                          auth=("test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6", "")).json()
+    assert record["status"] == "DONE" and record["totalAmount"] == order["amount"] and not record.get("cancels")
+    # Confirmed once at Toss: a confirm that raced the winner got the first answer replayed (same
+    # Idempotency-Key), IDEMPOTENT_REQUEST_PROCESSING or ALREADY_PROCESSED_PAYMENT, never a second approval.
+    answers = [s["exchange"]["response"] for s in steps if s["name"] == "toss.confirm" and s["kind"] == "http_out"]
+    approved = {(a["body"]["lastTransactionKey"], a["body"]["approvedAt"]) for a in answers if a["status"] == 200}
+    assert approved == {(record["lastTransactionKey"], record["approvedAt"])}
+    assert all(a["status"] == 200 or a["body"].get("code") in ("ALREADY_PROCESSED_PAYMENT",
+                                                                "IDEMPOTENT_REQUEST_PROCESSING") for a in answers)
+    rows = served.shop_db("SELECT status FROM orders WHERE pg = 'toss' AND pg_payment_id = ?", key)
+    assert [r["status"] for r in rows] == ["paid"]
+    deliveries = served.deliveries_settled(key)
+    for d in deliveries:
+        assert d["status"] == "delivered" and d["attempts"] == 1, dict(d)
+        assert len(served.emulator_db("SELECT id FROM delivery_attempts WHERE delivery_id = ?", d["id"])) == 1
