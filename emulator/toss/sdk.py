@@ -1,0 +1,280 @@
+"""What the browser gets from the emulated Toss: the payment-widget script, the hosted window (SDK iframe and
+API checkout page), the window's decisions, the receipt page, and the dashboard's "deposit now"."""
+import json
+import os
+import time
+from urllib.parse import urlencode, urlsplit
+
+from flask import (Response, abort, current_app, jsonify, make_response, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+
+from .. import clock, db
+from . import bp, store
+from .errors import API, FAIL_URL, ORDER_ID_MESSAGE, ORDER_NAME_MESSAGE, SDK
+
+HERE = os.path.dirname(__file__)
+
+# Window outcomes -> what the buyer's card company said (failUrl code).
+DECLINES = {
+    "decline_insufficient": "REJECT_CARD_PAYMENT",
+    "decline_refused": "REJECT_CARD_COMPANY",
+    "decline_invalid_card": "INVALID_CARD_NUMBER",
+}
+OUTCOMES = ("approve", "slow", "close", *DECLINES)
+
+
+def _sdk_error(code, message=None):
+    return jsonify(code=code, message=message or SDK[code]), 400
+
+
+def _cors(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+
+# ---- the widget script ------------------------------------------------------------------------------
+
+def widget_texts():
+    """Every string the widget shows, translated here (the script itself holds none)."""
+    return {
+        "badge": _("Emulated Toss Payments widget: no real payment"),
+        "methodsTitle": _("Payment method"),
+        "methods": {"카드": _("Card"), "계좌이체": _("Bank transfer"), "가상계좌": _("Virtual account"),
+                    "휴대폰": _("Mobile phone"), "간편결제": _("Easy pay (TossPay)")},
+        "amount": _("Amount to pay"),
+        "won": _("%(amount)s won"),
+        "agreement": _("[Required] I agree to the payment service terms and to the collection and use of "
+                       "my personal information."),
+        "windowTitle": _("Toss Payments checkout (emulated)"),
+        "network": _("Could not reach the emulated Toss Payments."),
+    }
+
+
+@bp.get("/v1/payment-widget")
+def widget_script():
+    """The stand-in for https://js.tosspayments.com/v1/payment-widget (global PaymentWidget)."""
+    with open(os.path.join(HERE, "static", "payment-widget.js"), encoding="utf-8") as f:
+        source = f.read()
+    texts = json.dumps(widget_texts(), ensure_ascii=False).replace("</", "<\\/")
+    sdk_messages = json.dumps({**SDK, "ORDER_ID": ORDER_ID_MESSAGE, "ORDER_NAME": ORDER_NAME_MESSAGE},
+                              ensure_ascii=False)
+    body = f"(function (TEXT, MESSAGES) {{\n{source}\n}})({texts}, {sdk_messages});\n"
+    resp = Response(body, mimetype="application/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Vary"] = "Cookie, Accept-Language"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+# ---- SDK -> emulator: create the payment the window will show ---------------------------------------
+
+@bp.route("/sdk/payments", methods=["OPTIONS"])
+def sdk_payments_preflight():
+    return _cors(Response(status=204))
+
+
+@bp.post("/sdk/payments")
+def sdk_payments():
+    """What requestPayment sends before it opens the window -> {paymentKey, window_url} or 400 {code, message}."""
+    return _cors(make_response(_sdk_payments()))
+
+
+def _sdk_payments():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _sdk_error("INVALID_PARAMETERS")
+    client_key = data.get("clientKey") if isinstance(data.get("clientKey"), str) else ""
+    key_set = None
+    for name, keys in store.KEY_SETS.items():
+        if client_key == keys["client"]:
+            key_set = name
+        elif client_key == keys["secret"]:
+            return _sdk_error("INSECURE_KEY_USAGE")
+    if key_set is None:
+        if client_key.startswith(("test_gsk_", "live_gsk_", "test_sk_", "live_sk_")):
+            return _sdk_error("INSECURE_KEY_USAGE")
+        if client_key.startswith(("test_gck_", "live_gck_")):
+            return _sdk_error("UNAUTHORIZED_KEY")
+        return _sdk_error("INVALID_CLIENT_KEY")
+    if key_set != "widget":
+        return _sdk_error("NOT_SUPPORTED_API_INDIVIDUAL_KEY")
+    customer_key = data.get("customerKey")
+    if customer_key != store.ANONYMOUS and not (isinstance(customer_key, str)
+                                                and store.CUSTOMER_KEY.match(customer_key)):
+        return _sdk_error("INVALID_CUSTOMER_KEY")
+    order_id = data.get("orderId")
+    if not isinstance(order_id, str) or not store.ORDER_ID.match(order_id):
+        return _sdk_error("INVALID_PARAMETERS", ORDER_ID_MESSAGE)
+    order_name = data.get("orderName")
+    if not isinstance(order_name, str) or not order_name.strip():
+        return _sdk_error("INVALID_PARAMETERS", ORDER_NAME_MESSAGE)
+    amount = data.get("amount")
+    if isinstance(amount, dict):
+        amount = amount.get("value")
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount != int(amount):
+        return _sdk_error("INVALID_AMOUNT_VALUE")
+    amount = int(amount)
+    if amount <= 0:
+        return _sdk_error("BELOW_ZERO_AMOUNT")
+    method = store.parse_method(data.get("method") or "카드")
+    if method is None:
+        return _sdk_error("NOT_SELECTED_PAYMENT_METHOD")
+    success_url, fail_url = data.get("successUrl"), data.get("failUrl")
+    if success_url is not None and not store.origin_of(success_url):
+        return _sdk_error("INCORRECT_SUCCESS_URL_FORMAT")
+    if fail_url is not None and not store.origin_of(fail_url):
+        return _sdk_error("INCORRECT_FAIL_URL_FORMAT")
+    if (success_url is None) != (fail_url is None):
+        return _sdk_error("INVALID_PARAMETERS", "successUrl과 failUrl은 함께 사용해야 합니다.")
+    now = clock.now()
+    origin = (store.origin_of(data.get("page_url")) or store.origin_of(request.headers.get("Origin"))
+              or store.origin_of(success_url))
+    with db.transaction() as conn:
+        if store.order_taken(conn, order_id, key_set):
+            return _sdk_error("DUPLICATED_ORDER_ID")
+        row = store.create(conn, key_set=key_set, flow="sdk" if success_url else "promise", order_id=order_id,
+                           order_name=order_name.strip()[:100], amount=amount, method=method, origin=origin,
+                           success_url=success_url, fail_url=fail_url,
+                           customer_key=customer_key, customer_name=_text(data.get("customerName"), 100),
+                           customer_email=_text(data.get("customerEmail"), 100),
+                           customer_phone=_text(data.get("customerMobilePhone"), 15),
+                           metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else None,
+                           now=now)
+    return jsonify(paymentKey=row["payment_key"],
+                   window_url=url_for("toss.window", payment_key=row["payment_key"], _external=True))
+
+
+def _text(value, max_len):
+    return value.strip()[:max_len] if isinstance(value, str) and value.strip() else None
+
+
+# ---- the hosted window -------------------------------------------------------------------------------
+
+def _window_page(payment_key, top_level):
+    row = store.get(payment_key)
+    if row is None:
+        abort(404)
+    data = {
+        "paymentKey": payment_key,
+        "decideUrl": url_for("toss.decide", payment_key=payment_key),
+        "parentOrigin": row["origin"] or "*",
+        "topLevel": top_level,
+        "texts": {"working": _("Asking the card company..."), "slow": _("The card company is answering slowly..."),
+                  "failed": _("The window could not finish: %(message)s"), "closed": _("You can close this page.")},
+    }
+    return render_template("toss/window.html", p=row, data=data, open=row["status"] == "READY",
+                           mid=store.KEY_SETS[row["key_set"]]["mid"])
+
+
+@bp.get("/window/<payment_key>")
+def window(payment_key):
+    """The window the widget shows in an in-page modal (iframe)."""
+    return _window_page(payment_key, top_level=False)
+
+
+@bp.get("/v1/payments/<payment_key>/checkout")
+def checkout(payment_key):
+    """Payment.checkout.url: the same window as a whole page (POST /v1/payments sends the buyer here)."""
+    return _window_page(payment_key, top_level=True)
+
+
+def _with_query(url, params):
+    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
+
+
+@bp.post("/window/<payment_key>/decide")
+def decide(payment_key):
+    """The buyer's choice in the window -> {type, redirect_url | rejection | result}.
+
+    approve/slow: READY -> IN_PROGRESS (confirm due within 10 minutes), success redirect.
+    decline_*: READY -> ABORTED with failure, fail redirect. close: no change; the SDK's Promise
+    rejects with USER_CANCEL (a whole-page checkout goes to failUrl with PAY_PROCESS_CANCELED)."""
+    data = request.get_json(silent=True) or {}
+    outcome = data.get("outcome")
+    if outcome not in OUTCOMES:
+        return jsonify(code="INVALID_REQUEST", message=API["INVALID_REQUEST"][1]), 400
+    if outcome == "slow":
+        time.sleep(float(current_app.config.get("EMULATOR_SLOW_SECONDS")
+                         or os.environ.get("EMULATOR_SLOW_SECONDS") or 3))
+    now = clock.now()
+    with db.transaction() as conn:
+        row = store.get(payment_key, conn)
+        if row is None:
+            return jsonify(code="NOT_FOUND_PAYMENT", message=API["NOT_FOUND_PAYMENT"][1]), 404
+        if row["status"] == "EXPIRED" or (row["status"] == "READY" and now >= row["expires_at"]):
+            return jsonify(code="NOT_FOUND_PAYMENT_SESSION", message=API["NOT_FOUND_PAYMENT_SESSION"][1]), 404
+        if row["status"] != "READY":
+            return jsonify(code="ALREADY_PROCESSED_PAYMENT", message=API["ALREADY_PROCESSED_PAYMENT"][1]), 400
+        changed = None
+        if outcome in ("approve", "slow"):
+            changed = store.update(conn, payment_key, "READY", status="IN_PROGRESS", method=row["requested_method"],
+                                   authenticated_at=now, expires_at=now + store.CONFIRM_S, updated_at=now)
+        elif outcome in DECLINES:
+            code = DECLINES[outcome]
+            changed = store.update(conn, payment_key, "READY", status="ABORTED", method=row["requested_method"],
+                                   expires_at=None, failure_code=code, failure_message=FAIL_URL[code],
+                                   updated_at=now)
+        if outcome != "close" and changed is None:
+            return jsonify(code="ALREADY_PROCESSED_PAYMENT", message=API["ALREADY_PROCESSED_PAYMENT"][1]), 400
+    if changed is not None:
+        store.notify(changed)
+    base = {"paymentKey": payment_key, "orderId": row["order_id"]}
+    if outcome in ("approve", "slow"):
+        params = {"paymentType": "NORMAL", **base, "amount": row["amount"]}
+        if row["flow"] == "promise":
+            return jsonify(type="success", result=params, params=params)
+        return jsonify(type="success", params=params, redirect_url=_with_query(row["success_url"], {
+            "paymentType": "NORMAL", "orderId": row["order_id"], "paymentKey": payment_key,
+            "amount": row["amount"]}))
+    if outcome in DECLINES:
+        code = DECLINES[outcome]
+        params = {"code": code, "message": FAIL_URL[code], "orderId": row["order_id"]}
+        if row["flow"] == "promise":
+            return jsonify(type="fail", rejection={"code": code, "message": FAIL_URL[code]}, params=params)
+        return jsonify(type="fail", params=params, redirect_url=_with_query(row["fail_url"], params))
+    if row["flow"] == "checkout":
+        params = {"code": "PAY_PROCESS_CANCELED", "message": FAIL_URL["PAY_PROCESS_CANCELED"],
+                  "orderId": row["order_id"]}
+        return jsonify(type="fail", params=params, redirect_url=_with_query(row["fail_url"], params))
+    rejection = {"code": "USER_CANCEL", "message": SDK["USER_CANCEL"]}
+    return jsonify(type="cancel", rejection=rejection, params=rejection)
+
+
+# ---- receipt and the dashboard's deposit button ----------------------------------------------------
+
+@bp.get("/receipt/redirection")
+def receipt():
+    row = store.get(request.args.get("transactionId", ""))
+    if row is None:
+        abort(404)
+    return render_template("toss/receipt.html", p=row, payment=store.to_payment(row),
+                           mid=store.KEY_SETS[row["key_set"]]["mid"])
+
+
+@bp.post("/payments/<payment_key>/deposit")
+def deposit(payment_key):
+    """The emulator's "입금처리": a virtual account WAITING_FOR_DEPOSIT -> DONE, with DEPOSIT_CALLBACK."""
+    now = clock.now()
+    with db.transaction() as conn:
+        row = store.get(payment_key, conn)
+        if row is None:
+            return jsonify(code="NOT_FOUND_PAYMENT", message=API["NOT_FOUND_PAYMENT"][1]), 404
+        if row["status"] != "WAITING_FOR_DEPOSIT":
+            return jsonify(code="INVALID_REQUEST", message="입금 대기 중인 가상계좌가 아닙니다."), 400
+        details = json.loads(row["details"])
+        va = details["virtualAccount"]
+        if store.to_payment(row, now)["virtualAccount"]["expired"]:
+            return jsonify(code="INVALID_REQUEST", message="입금 기한이 지난 가상계좌입니다."), 400
+        details["virtualAccount"] = dict(va, depositorName=row["customer_name"] or "홍길동")
+        tx = store.new_transaction_key()
+        changed = store.update(conn, payment_key, "WAITING_FOR_DEPOSIT", status="DONE", approved_at=now,
+                               details=details, last_transaction_key=tx, updated_at=now)
+    store.notify(changed, deposit_status="DONE", transaction_key=tx)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(store.to_payment(changed, now))
+    return redirect(url_for("dashboard.index"))
