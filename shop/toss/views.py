@@ -1,4 +1,487 @@
-"""Routes of the shop's Toss Payments flow (stub until the Toss Payments checkout lands)."""
-from flask import Blueprint
+"""Routes of the shop's Toss Payments flow: /success, /fail, /webhooks/toss and /toss/checkout."""
+import json
+import time
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import catalog, config, orders, steps
+from .. import views as shop_views
+from ..http import PGError
+from ..orders import Status
+from ..security import csrf_exempt
+from . import client, verify
 
 bp = Blueprint("toss", __name__)
+
+UNSETTLED = verify.UNSETTLED
+BUSY_TRIES = 5   # 409 IDEMPOTENT_REQUEST_PROCESSING: the same POST is still running at Toss
+
+# Toss's failure codes (failUrl, confirm errors, failure.code) in plain words.
+EXPLAIN = {
+    "PAY_PROCESS_CANCELED": _l("The payment window was closed or cancelled before paying. Nothing was "
+                               "charged."),
+    "PAY_PROCESS_ABORTED": _l("The payment stopped partway because the approval failed. Nothing was "
+                              "charged; you can try again."),
+    "REJECT_CARD_COMPANY": _l("The card company refused this payment. Nothing was charged; try another "
+                              "card or ask the card company why."),
+    "REJECT_CARD_PAYMENT": _l("The card company refused the payment: the limit is exceeded or the balance "
+                              "is too low. Nothing was charged."),
+    "INVALID_CARD_NUMBER": _l("The card number is wrong. Nothing was charged."),
+    "INVALID_STOPPED_CARD": _l("This card has been stopped. Nothing was charged; use another card."),
+    "INVALID_CARD_EXPIRATION": _l("The card's expiry date is wrong or has passed. Nothing was charged."),
+    "INVALID_REJECT_CARD": _l("The card cannot be used; the card company must be asked why. Nothing was "
+                              "charged."),
+    "INVALID_CARD_LOST_OR_STOLEN": _l("The card was reported lost or stolen. Nothing was charged."),
+    "EXCEED_MAX_AMOUNT": _l("The amount is above this card's limit per payment. Nothing was charged."),
+    "EXCEED_MAX_DAILY_PAYMENT_COUNT": _l("This card has reached its number of payments for today. Nothing "
+                                         "was charged."),
+    "EXCEED_MAX_PAYMENT_AMOUNT": _l("This card has reached its amount for today. Nothing was charged."),
+    "BELOW_MINIMUM_AMOUNT": _l("The amount is below the least a payment may be. Nothing was charged."),
+    "NOT_FOUND_PAYMENT_SESSION": _l("The shop must confirm a payment within 10 minutes of your approval; "
+                                    "this one came too late and Toss let the payment expire. Nothing was "
+                                    "charged; please pay again."),
+    "EXPIRED_PAYMENT": _l("The payment expired: it was not confirmed within 10 minutes of your approval "
+                          "(or the window stayed open for 30 minutes). Nothing was charged."),
+    "NOT_FOUND_PAYMENT": _l("Toss has no record of this payment. Nothing was charged."),
+    "PROVIDER_ERROR": _l("The card company or bank had a temporary problem. Nothing was charged; try again "
+                         "in a moment."),
+    "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING": _l("Toss could not complete the payment. Nothing was "
+                                                    "charged; try again."),
+    "FAILED_INTERNAL_SYSTEM_PROCESSING": _l("Toss had an internal problem. Nothing was charged; try again "
+                                            "in a moment."),
+    "UNKNOWN_PAYMENT_ERROR": _l("The payment failed. If it happens again, ask your bank or card company."),
+    "INVALID_API_KEY": _l("The shop's Toss secret key does not belong with its client key, so the shop "
+                          "could not confirm. Nothing was charged."),
+    "UNAUTHORIZED_KEY": _l("Toss did not accept the shop's secret key, so the shop could not confirm. "
+                           "Nothing was charged."),
+    "INCORRECT_BASIC_AUTH_FORMAT": _l("The shop sent its secret key in the wrong format, so it could not "
+                                      "confirm. Nothing was charged."),
+    "INVALID_REQUEST": _l("Toss found the confirmation request invalid. Nothing was charged."),
+    "FORBIDDEN_REQUEST": _l("Toss did not allow this request. Nothing was charged."),
+}
+GENERIC = _l("The payment did not go through. Nothing was charged.")
+
+
+def explain(code):
+    """Plain words for a Toss failure code (a generic sentence for codes not in the table)."""
+    return EXPLAIN.get(code, GENERIC)
+
+
+# Why the shop refused a successUrl visit, per failed check (shown to the buyer).
+REFUSALS = {
+    "toss.check_order": _l("This shop has no such order, so nothing was confirmed and nothing was "
+                           "charged."),
+    "toss.check_amount": _l("The amount in the return address (%(actual)s) is not the order's amount "
+                            "(%(expected)s). The payment was not confirmed, so nothing was charged."),
+    "toss.check_payment_key": _l("The return address names a payment that does not belong to this order. "
+                                 "Nothing was confirmed and nothing was charged."),
+    "toss.check_not_settled": _l("This order is already settled; it was not confirmed again."),
+}
+
+
+@bp.app_template_global()
+def toss_widget_script():
+    """The payment widget v1 script: Toss's CDN in live mode, the emulator's stand-in otherwise."""
+    if config.mode("toss") == "live":
+        return config.LIVE["toss"]["sdk"]
+    return config.emulator_url() + "/toss/v1/payment-widget"
+
+
+@bp.app_template_global()
+def toss_client_key():
+    """The widget's client key: public by design (the secret key never leaves the server)."""
+    return current_app.config["TOSS_CLIENT_KEY"]
+
+
+@bp.app_template_global()
+def toss_fixed_coupon():
+    """(code, won off) of the fixed coupon the panel offers as a checkbox, as in the Toss widget docs."""
+    return catalog.FIXED_COUPON, catalog.COUPONS[catalog.FIXED_COUPON]["value"]
+
+
+# --- successUrl ------------------------------------------------------------------------------
+
+@bp.get("/success")
+def success():
+    """Toss's successUrl: check the redirect against the stored order, confirm, check again, settle."""
+    back = client.success_redirect(request.args)
+    order = orders.get(back.order_id)
+    if order is None or order["pg"] != "toss":
+        current_app.logger.warning("toss /success for an unknown order %r", back.order_id)
+        return _refused(None, [verify.before_confirm(None, back)[0]], 404)
+    oid = order["id"]
+    steps.record(oid, "return", "toss.success_redirect",
+                 f"Toss sent the buyer back to /success with paymentKey {back.payment_key or '(none)'} and "
+                 f"amount {back.amount or '(none)'} (carried by the browser: checked before use)",
+                 kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                 exchange={"request": {"method": "GET", "url": request.full_path}})
+    if verify.is_refresh(order, back):
+        steps.record(oid, "settle", "shop.show_settled",
+                     f"The order is already {order['status']}: shown again, not confirmed twice",
+                     kind="state", verdict="info")
+        return _result(oid)
+    failed = _record(oid, verify.before_confirm(order, back))
+    if failed:
+        steps.record(oid, "verify", "toss.not_confirmed", f"Not confirming: {failed[0].summary}",
+                     kind="state", verdict="fail")
+        return _refused(order, failed, 400)
+    if _confirm(order, back.payment_key) == verify.NOT_OURS:
+        return _refused(order, [], 409, [REFUSALS["toss.check_payment_key"]])
+    return _result(oid)
+
+
+def _confirm(order, payment_key):
+    """Confirm with Toss and settle the order from what Toss says. Returns the verify outcome, if any.
+
+    The Idempotency-Key is derived from the order and the payment, so a refresh or a concurrent
+    duplicate replays the first answer instead of confirming twice (and a forged paymentKey
+    cannot poison the key of the real one).
+    """
+    oid = order["id"]
+    client.record_auth(oid)
+    key = f"confirm-{oid}-{payment_key}"
+    for attempt in (1, 2):
+        try:
+            result = _confirm_once(payment_key, order, key)
+        except PGError:
+            result = None                   # timed out or unreachable: the outcome is unknown
+        if isinstance(result, client.Payment):
+            return _settle(order, result, payment_key)
+        if isinstance(result, client.TossError) and result.code == "ALREADY_PROCESSED_PAYMENT":
+            return _read_back(order, payment_key)
+        if isinstance(result, client.TossError) and not _unsure(result):
+            return _refused_by_toss(order, payment_key, result)
+        # No usable answer: ask Toss what happened to this order instead of guessing.
+        asked = _ask_by_order(order)
+        if isinstance(asked, client.Payment) and asked.status not in ("READY", "IN_PROGRESS"):
+            return _settle(order, asked, payment_key)
+        if isinstance(asked, client.Payment) and attempt == 1:
+            steps.record(oid, "approve", "toss.confirm_retry",
+                         f"Toss still shows the payment as {asked.status}: confirming again with the same "
+                         "Idempotency-Key", kind="state", verdict="info")
+            continue
+        break
+    _move(order, (Status.PENDING,), Status.UNKNOWN,
+          _("The shop asked Toss to confirm but got no clear answer, and Toss could not tell it the outcome "
+            "either. Nothing is decided yet: reload this page to ask again."))
+    return None
+
+
+def _confirm_once(payment_key, order, key):
+    return _patiently(client.confirm, payment_key, order["id"], order["amount"], key)
+
+
+def _patiently(call, *args):
+    """call(*args), waiting a little while Toss says the same idempotent request is still running (409)."""
+    for attempt in range(BUSY_TRIES):
+        result = call(*args)
+        if not (isinstance(result, client.TossError) and result.code == "IDEMPOTENT_REQUEST_PROCESSING"):
+            return result
+        time.sleep(0.2 * (attempt + 1))
+    return result
+
+
+def _refused_by_toss(order, payment_key, error):
+    """Toss refused the confirm. Fail the order, unless the paymentKey was not this order's at all."""
+    oid = order["id"]
+    steps.record(oid, "approve", "toss.confirm_refused",
+                 f"Toss refused the confirmation: {error.code} ({error.message})", kind="state", verdict="fail")
+    asked = _ask_by_order(order)
+    if isinstance(asked, client.Payment) and asked.payment_key != payment_key:
+        # e.g. NOT_FOUND_PAYMENT_SESSION for a paymentKey copied from another order: the buyer's
+        # own payment is untouched, so the order stays open for the honest redirect.
+        steps.check(oid, "verify", "toss.check_payment_key", "The return address named another order's "
+                    "payment: this order stays open", False, asked.payment_key, payment_key)
+        return verify.NOT_OURS
+    _move(order, UNSETTLED, Status.FAILED, explain(error.code))
+    return verify.NOT_PAID
+
+
+def _unsure(error):
+    """True when a TossError does not say what happened (a 5xx, or an answer the shop cannot read)."""
+    return error.status >= 500 or error.code == "UNEXPECTED_RESPONSE"
+
+
+def _ask_by_order(order, phase="approve"):
+    try:
+        return client.get_by_order(order["id"], phase)
+    except PGError:
+        return None
+
+
+def _read_back(order, payment_key):
+    """Toss says it is already processed (a refresh raced us): read the payment back and settle from it."""
+    try:
+        payment = client.get_payment(payment_key, order["id"])
+    except PGError:
+        payment = None
+    if isinstance(payment, client.Payment):
+        return _settle(order, payment, payment_key)
+    _move(order, (Status.PENDING,), Status.UNKNOWN,
+          _("Toss says this payment was already processed, but the shop could not read it back. Reload this "
+            "page to ask again."))
+    return None
+
+
+# --- settling from Toss's record ---------------------------------------------------------------
+
+def _settle(order, payment, payment_key=None):
+    """Check Toss's record against the order and move the order to match. Returns the verify outcome
+    (NOT_OURS: the record is another order's, and nothing changes)."""
+    checks = verify.after_confirm(order, payment, payment_key)
+    _record(order["id"], checks)
+    result = verify.outcome(checks, payment)
+    if result == verify.NOT_OURS:
+        steps.record(order["id"], "settle", "shop.not_ours",
+                     "Toss's record is not this order's: nothing changes", kind="state", verdict="fail")
+        return result
+    if result == verify.FORGED:
+        _forged(order, payment, [c for c in checks if not c.ok])
+    elif result == verify.PAID:
+        reason = (_("The deposit arrived and Toss confirms it.") if order["status"] == Status.AWAITING_DEPOSIT
+                  else _("Toss confirmed the payment and every check passed."))
+        fields = {"pg_payment_id": payment.payment_key}
+        if payment.secret:
+            fields["pg_secret"] = payment.secret
+        _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.PAID, reason, **fields)
+    elif result == verify.AWAITING_DEPOSIT:
+        _move(order, UNSETTLED, Status.AWAITING_DEPOSIT,
+              _("Toss issued a virtual account. The order is paid when the money arrives in it."),
+              pg_payment_id=payment.payment_key, pg_secret=payment.secret, vbank=payment.virtual_account)
+    elif result == verify.NOT_PAID:
+        code = payment.failure[0] if payment.failure else ""
+        _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FAILED,
+              explain(code) if code in EXPLAIN else _("Toss reports the payment as %(status)s: nothing was "
+                                                       "charged.", status=payment.status))
+    elif result == verify.CANCELED:
+        if order["status"] == Status.PAID:
+            _move(order, (Status.PAID,), Status.CANCELLED, _("The payment was cancelled at Toss and refunded."))
+        else:
+            _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FAILED,
+                  _("The payment was cancelled at Toss before any money arrived."))
+    else:
+        steps.record(order["id"], "settle", "shop.nothing_yet",
+                     f"Toss shows the payment as {payment.status}: nothing to settle yet", kind="state",
+                     verdict="info")
+    return result
+
+
+def _forged(order, payment, failed):
+    """Toss's record of this order's payment does not match what the shop stored: cancel it, mark FORGED."""
+    oid = order["id"]
+    why = "; ".join(c.summary for c in failed)
+    try:
+        cancelled = _patiently(client.cancel, payment.payment_key, oid, "Order details did not match the payment")
+    except PGError:
+        cancelled = None
+    ok = isinstance(cancelled, client.Payment) or (isinstance(cancelled, client.TossError)
+                                                   and cancelled.code == "ALREADY_CANCELED_PAYMENT")
+    steps.record(oid, "settle", "toss.cancel_forged",
+                 f"Cancelled the mismatching payment at Toss ({why})" if ok
+                 else f"Could not cancel the mismatching payment at Toss yet ({why}): cancel it by hand",
+                 kind="state", verdict="pass" if ok else "fail")
+    reason = _("Toss's record of this payment did not match the order (%(why)s). ", why=why) + (
+        _("The payment was cancelled at Toss.") if ok else _("Cancelling it at Toss has not succeeded yet."))
+    _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, reason,
+          pg_payment_id=payment.payment_key)
+
+
+def _move(order, from_statuses, to_status, reason, **fields):
+    """One status change through orders.transition; the step says whether this call won."""
+    moved = orders.transition(order["id"], from_statuses, to_status, str(reason), **fields)
+    if moved:
+        good = to_status in (Status.PAID, Status.AWAITING_DEPOSIT)
+        steps.record(order["id"], "settle", "shop.status", f"Order {order['status']} → {to_status}: {reason}",
+                     kind="state", verdict="pass" if good else "fail")
+    else:
+        now = orders.get(order["id"])["status"]
+        steps.record(order["id"], "settle", "shop.status_unchanged",
+                     f"Order is already {now}: this {to_status} did not apply", kind="state",
+                     verdict="info")
+    return moved
+
+
+def _record(order_id, checks):
+    """Record each check as a step; return the failed ones."""
+    for c in checks:
+        steps.check(order_id, "verify", c.name, c.summary, c.ok, c.expected, c.actual)
+    return [c for c in checks if not c.ok]
+
+
+def _result(order_id, status=200):
+    order = orders.get(order_id)
+    vbank = json.loads(order["vbank"]) if order["vbank"] else None
+    return render_template("result.html", order=order, view=shop_views.order_view(order), vbank=vbank), status
+
+
+def _refused(order, failed, status, reasons=None):
+    reasons = list(reasons or [])
+    for c in failed:
+        text = REFUSALS.get(c.name)
+        if text is not None:
+            reasons.append(text % {"expected": _money(c.expected), "actual": _money(c.actual)})
+    return render_template("toss/refused.html", order=order, reasons=reasons or [str(GENERIC)],
+                           failed=failed), status
+
+
+def _money(value):
+    amount = verify.parse_amount(str(value)) if value is not None else None
+    return shop_views.money(amount) if amount is not None else str(value)
+
+
+# --- failUrl -----------------------------------------------------------------------------------
+
+@bp.get("/fail")
+def fail():
+    """Toss's failUrl: explain the code in plain words; mark the order FAILED only after asking Toss."""
+    back = client.fail_redirect(request.args)
+    order = orders.get(back.order_id)
+    if order is not None and order["pg"] == "toss":
+        steps.record(order["id"], "return", "toss.fail_redirect",
+                     f"Toss sent the buyer to /fail with {back.code or '(no code)'}: {back.message} "
+                     "(carried by the browser: asking Toss before believing it)", kind="http_in",
+                     actor_from="browser", actor_to="shop", verdict="info",
+                     exchange={"request": {"method": "GET", "url": request.full_path}})
+        if order["status"] in UNSETTLED:
+            _settle_failure(order, back)
+        order = orders.get(order["id"])
+    return render_template("toss/fail.html", code=back.code, message=back.message,
+                           explanation=explain(back.code), order=order)
+
+
+def _settle_failure(order, back):
+    asked = _ask_by_order(order)
+    if isinstance(asked, client.Payment) and asked.order_id == order["id"] \
+            and asked.status in ("DONE", "WAITING_FOR_DEPOSIT", "ABORTED", "EXPIRED", "CANCELED"):
+        _settle(order, asked)           # Toss's own record decides, whatever the redirect said
+    elif isinstance(asked, client.Payment) and asked.order_id == order["id"]:
+        steps.check(order["id"], "verify", "toss.check_not_paid",
+                    f"Toss shows the payment as {asked.status}: it was never confirmed, and the shop will not "
+                    "confirm it now", True, "not DONE", asked.status)
+        _move(order, UNSETTLED, Status.FAILED, explain(back.code))
+    elif isinstance(asked, client.TossError) and asked.status == 404:
+        steps.check(order["id"], "verify", "toss.check_not_paid",
+                    "Toss has no payment for this order: nothing was charged", True, "no payment", asked.code)
+        _move(order, UNSETTLED, Status.FAILED, explain(back.code))
+    else:
+        steps.record(order["id"], "verify", "toss.fail_unconfirmed",
+                     "Could not ask Toss about this order: it stays open until Toss answers",
+                     kind="state", verdict="fail")
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+@bp.post("/webhooks/toss")
+@csrf_exempt
+def webhook():
+    """Toss's webhooks. The body is a hint: the shop acts only on what it reads back from Toss.
+
+    Answers 200 when the event was handled or can never be (so Toss stops retrying), 4xx for a
+    body that is not a Toss webhook or names no order of ours, 503 when Toss could not be asked
+    (so Toss retries later).
+    """
+    data = request.get_json(silent=True)
+    hook = client.webhook_from(data)
+    if hook is None:
+        current_app.logger.warning("toss webhook refused: not a Toss webhook body")
+        return jsonify(error="BAD_WEBHOOK", message="Expected a Toss webhook JSON body."), 400
+    order = orders.get(hook.order_id)
+    if order is None or order["pg"] != "toss":
+        current_app.logger.warning("toss webhook %s for an unknown order %r", hook.event, hook.order_id)
+        return jsonify(error="UNKNOWN_ORDER", message="No Toss order with this orderId."), 404
+    transmission = {k: v for k, v in request.headers.items() if k.lower().startswith("tosspayments-webhook")}
+    steps.record(order["id"], "notify", "toss.webhook",
+                 f"Toss webhook {hook.event} says the payment is {hook.status or '(no status)'} "
+                 "(not trusted: the shop reads it back)", kind="http_in", actor_from="toss", actor_to="shop",
+                 verdict="info", exchange={"request": {"method": "POST", "url": request.path,
+                                                       "headers": transmission, "body": data}})
+    if hook.event == "DEPOSIT_CALLBACK":
+        return _deposit(order, hook)
+    if hook.event == "PAYMENT_STATUS_CHANGED":
+        return _status_changed(order, hook)
+    steps.record(order["id"], "notify", "toss.webhook_ignored", f"The shop does not act on {hook.event}",
+                 kind="state", verdict="info")
+    return jsonify(received=True, applied=False)
+
+
+def _status_changed(order, hook):
+    try:
+        payment = (client.get_payment(hook.payment_key, order["id"], "notify") if hook.payment_key
+                   else client.get_by_order(order["id"], "notify"))
+    except PGError:
+        payment = None
+    return _apply_read_back(order, payment, hook.payment_key or None)
+
+
+def _deposit(order, hook):
+    if not order["pg_secret"] and order["status"] in UNSETTLED:
+        # The confirm answer (with the secret) is not stored yet: let Toss retry later.
+        steps.record(order["id"], "notify", "toss.deposit_too_early",
+                     "No secret stored yet for this order: asking Toss to send it again later",
+                     kind="state", verdict="info")
+        return jsonify(error="NOT_READY", message="Try again later."), 409
+    check = verify.deposit_secret(order["pg_secret"], hook.secret)
+    _record(order["id"], [check])
+    if not check.ok:
+        # Toss resends only the same body, which can never pass: answer 200 so the retries stop;
+        # the failed check stays in the log for a person to look at.
+        return jsonify(received=True, applied=False, error="SECRET_MISMATCH")
+    try:
+        payment = (client.get_payment(order["pg_payment_id"], order["id"], "notify") if order["pg_payment_id"]
+                   else client.get_by_order(order["id"], "notify"))
+    except PGError:
+        payment = None
+    return _apply_read_back(order, payment, order["pg_payment_id"])
+
+
+def _apply_read_back(order, payment, payment_key):
+    if isinstance(payment, client.Payment):
+        _settle(order, payment, payment_key)
+        return jsonify(received=True, status=orders.get(order["id"])["status"])
+    if payment is None or _unsure(payment):
+        return jsonify(error="PG_UNAVAILABLE", message="Could not read the payment back; retry later."), 503
+    steps.record(order["id"], "notify", "toss.webhook_unverified",
+                 f"Toss could not show the payment ({payment.code}): nothing changes", kind="state",
+                 verdict="fail")
+    return jsonify(error="UNKNOWN_PAYMENT", message="Toss has no such payment."), 400
+
+
+# --- server-created checkout -------------------------------------------------------------------
+
+@bp.post("/toss/checkout")
+def checkout():
+    """The checkout created by the server (POST /v1/payments): the buyer goes to Toss's own page."""
+    form = request.form
+    quantity = form.get("quantity", "1")
+    data = {"product_id": form.get("product_id", ""), "quantity": int(quantity) if quantity.isdigit() else quantity,
+            "coupons": [c for c in form.getlist("coupons") if c.strip()], "pay_method": "CARD",
+            "buyer_name": form.get("buyer_name", ""), "buyer_email": form.get("buyer_email", "")}
+    order, refusal = shop_views.place_order("toss", data)
+    if refusal is not None:
+        response, status = refusal
+        answer = response.get_json()
+        return render_template("toss/fail.html", code=answer["error"], message="",
+                               explanation=answer["message"], order=None), status
+    oid = order["id"]
+    site = config.site_url()
+    client.record_auth(oid)
+    try:
+        payment = client.create_payment(oid, order["amount"], order["order_name"], site + "/success",
+                                        site + "/fail", order["buyer_name"], order["buyer_email"])
+    except PGError:
+        payment = None
+    failed = _record(oid, verify.created(order, payment)) if isinstance(payment, client.Payment) else None
+    if isinstance(payment, client.Payment) and not failed:
+        orders.attach_payment(oid, payment.payment_key)
+        steps.record(oid, "checkout", "toss.open_checkout", "Sending the buyer to Toss's checkout page",
+                     kind="state", verdict="info")
+        return redirect(payment.checkout_url, 303)
+    code = payment.code if isinstance(payment, client.TossError) else ""
+    _move(order, UNSETTLED, Status.FAILED,
+          explain(code) if code in EXPLAIN else _("Toss did not open a checkout for this order, so nobody "
+                                                  "could pay it. Nothing was charged."))
+    order = orders.get(oid)
+    return render_template("toss/fail.html", code=code, message=getattr(payment, "message", ""),
+                           explanation=order["reason"], order=order), 502
