@@ -1,4 +1,383 @@
-"""Routes of the shop's PortOne flow (stub until the PortOne checkout lands)."""
-from flask import Blueprint
+"""Routes of the shop's PortOne (I'mport V1) flow: order + pre-registration, callback, redirect, webhook.
+
+Every way PortOne's answer reaches the shop (the page's callback, the m_redirect_url redirect,
+the webhook) ends in the same function, verify_payment(): token -> GET /payments/{imp_uid} ->
+checks -> one orders.transition(). The browser's and the webhook's words only say *which*
+payment to look at; what happened is read from PortOne itself.
+"""
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import config, orders, steps
+from .. import views as shop_views
+from ..catalog import N_
+from ..http import PGError, PGTimeout
+from ..orders import Status
+from ..security import csrf_exempt
+from . import client, verify
 
 bp = Blueprint("portone", __name__)
+
+PG_PROVIDERS = {"html5_inicis": _l("KG Inicis"), "kcp": _l("NHN KCP"), "nice": _l("NICE Payments"),
+                "tosspayments": _l("Toss Payments (via PortOne)")}
+PAY_METHODS = {"card": _l("Card"), "trans": _l("Bank transfer"), "vbank": _l("Virtual account"),
+               "phone": _l("Mobile phone"), "samsung": _l("Samsung Pay")}
+# imp_uid and merchant_uid become URL path segments at PortOne: accept only their documented shapes.
+PAYMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# What each decision does to the order: the statuses it may move from, and to.
+MOVES = {
+    verify.PAID: (orders.OPEN, Status.PAID),
+    verify.AWAITING_DEPOSIT: ((Status.PENDING, Status.UNKNOWN), Status.AWAITING_DEPOSIT),
+    verify.FAILED: (orders.OPEN, Status.FAILED),
+    verify.CANCELLED: ((Status.PAID,), Status.CANCELLED),
+    verify.FORGED: (orders.OPEN, Status.FORGED),
+}
+
+
+@dataclass
+class Outcome:
+    """What a request learnt: the order as it is now, and the answer for whoever asked."""
+    order: object
+    http_status: int = 200
+    error: str = None
+    message: str = ""
+
+
+# --- the page: settings, order creation ---------------------------------------------------------
+
+@bp.app_template_global()
+def portone_settings():
+    """What the checkout page needs for IMP (none of it secret)."""
+    site = config.site_url()
+    legacy = request.args.get("portone_sdk") == "1.2.0" and config.mode("portone") == "emulator"
+    if config.mode("portone") == "live":
+        sdk_url = config.LIVE["portone"]["sdk"]
+    elif legacy:
+        sdk_url = config.emulator_url() + "/portone/js/iamport.payment-1.2.0.js"
+    else:
+        sdk_url = config.emulator_url() + "/portone/v1/iamport.js"
+    default_pg = current_app.config["PORTONE_PG"]
+    return {"imp_code": current_app.config["PORTONE_IMP_CODE"], "sdk_url": sdk_url,
+            "sdk_version": "1.2.0" if legacy else "1.3.0", "notice_url": site + url_for("portone.webhook"),
+            "redirect_url": site + url_for("portone.complete_redirect"), "pgs": PG_PROVIDERS,
+            "default_pg": default_pg if default_pg in PG_PROVIDERS else "html5_inicis",
+            "pay_methods": PAY_METHODS}
+
+
+@bp.post("/portone/orders")
+def create_order():
+    """Store the order (priced here, like POST /api/orders) and, if asked, pre-register its amount
+    at PortOne so that the payment window refuses any other amount."""
+    data = shop_views.json_body()
+    if data is None:
+        return shop_views.refused("BAD_REQUEST", N_("Send a JSON object."))
+    if data.get("pay_method", "card") not in PAY_METHODS:
+        return shop_views.refused("BAD_PAY_METHOD", N_("Choose a payment method PortOne offers here."))
+    order, refusal = shop_views.place_order("portone", dict(data, pay_method=data.get("pay_method", "card")))
+    if refusal is not None:
+        return refusal
+    answer = dict(shop_views.order_view(order), prepared=False)
+    if data.get("prepare") is True:
+        try:
+            client.prepare(order["id"], order["id"], order["amount"])
+        except PGError:
+            steps.record(order["id"], "order", "portone.prepare_failed", "PortOne did not register the amount; "
+                         "the page will not open the payment window for this order", kind="state", verdict="fail")
+            return jsonify(answer, error="PREPARE_FAILED", message=_(
+                "PortOne did not pre-register the amount, so the payment window was not opened. "
+                "Nothing was charged; try again.")), 502
+        answer["prepared"] = True
+    return jsonify(answer), 201
+
+
+# --- the three ways PortOne's answer comes back ----------------------------------------------------
+
+@bp.post("/payments/complete")
+def complete():
+    """The page's IMP.request_pay callback posts {imp_uid, merchant_uid[, error_code, error_msg]}."""
+    data = shop_views.json_body()
+    if data is None:
+        return shop_views.refused("BAD_REQUEST", N_("Send a JSON object."))
+    order = _portone_order(data.get("merchant_uid"))
+    if order is None:
+        return shop_views.refused("NOT_FOUND", N_("There is no such order."), 404)
+    steps.record(order["id"], "return", "portone.complete",
+                 "The page posted the callback's result to the shop (the browser's word, to be checked "
+                 "with PortOne)", kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                 exchange={"request": {"method": "POST", "url": request.path, "body": data}})
+    outcome = _returned(order, data.get("imp_uid"), data.get("error_code"), data.get("error_msg"))
+    return _json(outcome)
+
+
+@bp.get("/payments/complete")
+def complete_redirect():
+    """m_redirect_url: PortOne sends the buyer here with ?imp_uid&merchant_uid[&error_code&error_msg]."""
+    args = request.args
+    order = _portone_order(args.get("merchant_uid"))
+    if order is None:
+        abort(404)
+    steps.record(order["id"], "return", "portone.redirect",
+                 "PortOne sent the buyer back to m_redirect_url (the query is the browser's word, to be "
+                 "checked with PortOne)", kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                 exchange={"request": {"method": "GET", "url": request.path, "params": args.to_dict()}})
+    _returned(order, args.get("imp_uid"), args.get("error_code"), args.get("error_msg"))
+    return redirect(url_for("shop.order_result", order_id=order["id"]), 303)
+
+
+@bp.post("/webhooks/portone")
+@csrf_exempt
+def webhook():
+    """PortOne's notification {imp_uid, merchant_uid, status}, JSON or form. It is not signed: only
+    imp_uid is used, and the payment is read back from PortOne. 200 = handled or ignored;
+    400 = malformed; 503 = PortOne could not be asked, so please send it again."""
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    imp_uid = data.get("imp_uid") if isinstance(data, dict) else None
+    if not isinstance(imp_uid, str) or not PAYMENT_ID.match(imp_uid):
+        return jsonify(result="malformed", message="Send imp_uid (JSON or form)."), 400
+    # Which flow to log this in: the order that already has this imp_uid, else the one the body names.
+    # Neither is trusted for the outcome; verify_payment() goes by what PortOne says.
+    named = orders.by_payment("portone", imp_uid) or _portone_order(data.get("merchant_uid"))
+    if named is not None:
+        steps.record(named["id"], "notify", "portone.webhook",
+                     f"PortOne's webhook says {imp_uid} is {str(data.get('status'))[:20]!r} (not signed: the shop "
+                     "reads the payment back)", kind="http_in", actor_from="portone", actor_to="shop",
+                     verdict="info", exchange={"request": {"method": "POST", "url": request.path, "body": data}})
+    outcome = verify_payment(named, imp_uid, named_by_browser=False)
+    if outcome.order is None:
+        current_app.logger.info("PortOne webhook for %s (merchant_uid %r): %s", imp_uid,
+                                str(data.get("merchant_uid"))[:64], outcome.error or "no such order here")
+        if outcome.http_status >= 500:
+            return jsonify(result="retry", message="PortOne could not be asked; send it again."), 503
+        return jsonify(result="ignored", message="No order of this shop has this payment."), 200
+    if outcome.http_status >= 500:
+        return jsonify(result="retry", status=outcome.order["status"],
+                       message="PortOne could not be asked; send it again."), 503
+    return jsonify(result="ignored" if outcome.error else "handled", status=outcome.order["status"]), 200
+
+
+def _portone_order(merchant_uid):
+    if not isinstance(merchant_uid, str) or not PAYMENT_ID.match(merchant_uid):
+        return None
+    order = orders.get(merchant_uid)
+    return order if order is not None and order["pg"] == "portone" else None
+
+
+def _returned(order, imp_uid, error_code, error_msg):
+    """The browser came back (callback or redirect). Its success or error is only a hint."""
+    oid = order["id"]
+    if error_code:
+        steps.record(oid, "return", "portone.browser_error",
+                     f"The payment window reported error {str(error_code)[:40]}: {str(error_msg)[:200]} "
+                     "(not trusted either way: the shop asks PortOne)", kind="browser", actor_from="browser",
+                     verdict="info", reported=True)
+    if imp_uid is None or imp_uid == "":
+        if not error_code:
+            steps.record(oid, "verify", "portone.refused", "No imp_uid and no error: nothing to look up",
+                         kind="check", verdict="fail")
+            return Outcome(order, 400, "MISSING_IMP_UID", _("Send the imp_uid PortOne gave the page."))
+        return verify_payment(order, None, error_msg=error_msg)
+    if not isinstance(imp_uid, str) or not PAYMENT_ID.match(imp_uid):
+        steps.record(oid, "verify", "portone.refused", "The imp_uid is not a PortOne payment id: refused, "
+                     "nothing changes", kind="check", verdict="fail", actual=str(imp_uid)[:80])
+        return Outcome(order, 400, "BAD_IMP_UID", _("That is not a PortOne payment id. Nothing changed."))
+    return verify_payment(order, imp_uid, error_msg=error_msg)
+
+
+# --- the one verification ------------------------------------------------------------------------
+
+def verify_payment(order, imp_uid, *, named_by_browser=True, error_msg=None):
+    """Read the payment from PortOne, check it against the stored order, settle the order once.
+
+    order: the order the request names (callback, redirect), or for a webhook the flow to log in
+    (may be None). imp_uid: the payment to read; None asks PortOne for the order's latest payment
+    by merchant_uid. With named_by_browser=False (webhook) the order is the one PortOne names.
+    """
+    log_to = order["id"] if order is not None else None
+    seen = order["status"] if order is not None else None   # before this request asked PortOne anything
+    try:
+        if imp_uid is None:
+            payment = client.find_by_merchant_uid(log_to, order["id"])
+        else:
+            payment = client.get_payment(log_to, imp_uid)
+    except client.NotFound:
+        if log_to:
+            steps.record(log_to, "verify", "portone.payment_not_found", f"PortOne has no payment {imp_uid}: "
+                         "refused, nothing changes", kind="check", verdict="fail", expected="a PortOne payment",
+                         actual="404 Not Found")
+        return Outcome(order, 400, "PAYMENT_NOT_FOUND", _(
+            "PortOne has no such payment, so the shop refused it. Nothing changed."))
+    except PGError as e:
+        if order is None:
+            return Outcome(None, 503, "PG_UNAVAILABLE")
+        return _unknown(order, e)
+
+    if payment is None:  # asked by merchant_uid: PortOne has no payment at all for this order
+        steps.record(log_to, "verify", "portone.no_payment", "PortOne has no payment for this order: nothing "
+                     "was paid, the order stays open", kind="check", verdict="info")
+        return Outcome(orders.get(log_to), 200, None, _pending_message(error_msg))
+
+    if not named_by_browser:
+        paid_for = _portone_order(payment.get("merchant_uid"))
+        if paid_for is None:
+            if log_to:
+                steps.record(log_to, "verify", "portone.unknown_order", "PortOne says this payment is for "
+                             f"{payment.get('merchant_uid')!r}, which is not a PortOne order of this shop",
+                             kind="check", verdict="fail")
+            return Outcome(None, 200, "UNKNOWN_ORDER")
+        if paid_for["id"] != log_to:
+            if log_to:
+                steps.record(log_to, "verify", "portone.other_order", f"PortOne says {imp_uid} belongs to order "
+                             f"{paid_for['id']}; it is handled in that order's flow", kind="check", verdict="info")
+            steps.record(paid_for["id"], "notify", "portone.webhook", f"PortOne's webhook about {imp_uid} "
+                         "(the body named another order)", kind="http_in", actor_from="portone",
+                         actor_to="shop", verdict="info")
+            seen = paid_for["status"]
+        order = paid_for
+    return settle(order, payment, error_msg, seen)
+
+
+def settle(order, payment, error_msg=None, seen=None):
+    """Record the checks and apply the decision: at most one request wins the transition.
+
+    seen: the order's status when this request began (defaults to order["status"]).
+    """
+    oid = order["id"]
+    seen = seen or order["status"]
+    verdict = verify.verify(order, payment)
+    for c in verdict.checks:
+        steps.check(oid, "verify", f"portone.check_{c.name}", c.explanation, c.ok, c.expected, c.actual)
+    imp_uid = payment.get("imp_uid")
+
+    if not verdict.same_order:
+        steps.record(oid, "settle", "portone.refused", verdict.reason + " Nothing changes: it is not this "
+                     "order's money, so the shop does not cancel it.", kind="state", verdict="fail")
+        return Outcome(orders.get(oid), 400, "PAYMENT_OF_ANOTHER_ORDER", _(
+            "Refused: that payment belongs to another order. Nothing changed."))
+
+    if verdict.decision == verify.PENDING:
+        steps.record(oid, "settle", "portone.not_settled", verdict.reason + " The order stays open; a webhook "
+                     "will settle it if PortOne completes the payment.", kind="state", verdict="info")
+        return Outcome(orders.get(oid), 200, None, _pending_message(error_msg))
+
+    from_statuses, to_status = MOVES[verdict.decision]
+    fields = {"pg_payment_id": imp_uid}
+    if verdict.decision == verify.AWAITING_DEPOSIT:
+        fields["vbank"] = verify.vbank_details(payment)
+    reason = _reason(verdict, order, payment)
+    if orders.transition(oid, from_statuses, to_status, reason, **fields):
+        steps.record(oid, "settle", "portone.settle", f"Order {to_status}: {verdict.reason}", kind="state",
+                     verdict="pass" if to_status in (Status.PAID, Status.AWAITING_DEPOSIT) else "fail",
+                     expected=order["status"], actual=to_status)
+        if verdict.cancel_at_pg:
+            _cancel_forged(oid, payment)
+        return Outcome(orders.get(oid), 200, None, reason)
+
+    now = orders.get(oid)
+    steps.record(oid, "settle", "portone.already_settled", f"No change: the order is already {now['status']} "
+                 f"(settled by another request, e.g. the webhook or the page); PortOne says {payment.get('status')}",
+                 kind="state", verdict="info", expected="/".join(from_statuses),
+                 actual=now["status"])
+    if verdict.cancel_at_pg and seen == Status.FORGED:
+        # Already refused before this request began, yet PortOne still holds the money: cancel it now.
+        _cancel_forged(oid, payment)
+    # The stored reason is in the words of whoever won (a webhook has no reader); answer in this reader's.
+    return Outcome(now, 200, None, _reason(verdict, now, payment) if now["status"] == to_status else now["reason"])
+
+
+def _cancel_forged(oid, payment):
+    imp_uid = payment.get("imp_uid")
+    try:
+        after = client.cancel(oid, imp_uid, "Forgery suspected: the payment did not match the order",
+                              verify.cancellable(payment))
+    except client.Refused as e:
+        steps.record(oid, "settle", "portone.cancel_refused", f"PortOne refused the cancel ({e.message}); "
+                     "check the payment in PortOne's console", kind="state", verdict="fail")
+    except PGTimeout:
+        steps.record(oid, "settle", "portone.cancel_unknown", "PortOne did not answer the cancel in time: "
+                     "it may or may not be cancelled. Check the payment in PortOne's console.",
+                     kind="state", verdict="fail")
+    except PGError:
+        steps.record(oid, "settle", "portone.cancel_failed", "The cancel did not reach PortOne. Cancel the "
+                     "payment in PortOne's console.", kind="state", verdict="fail")
+    else:
+        steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled",
+                    after.get("status") == "cancelled", "cancelled", after.get("status"))
+
+
+def _unknown(order, error):
+    """PortOne's answer was lost: the order is UNKNOWN (never guessed); ask again by merchant_uid."""
+    oid = order["id"]
+    reason = _("The shop could not get an answer from PortOne, so the outcome is not known yet. The shop "
+               "will ask PortOne again; do not pay twice.")
+    orders.transition(oid, (Status.PENDING, Status.AWAITING_DEPOSIT), Status.UNKNOWN, reason)
+    steps.record(oid, "settle", "portone.unknown", f"No usable answer from PortOne ({type(error).__name__}): "
+                 "the outcome is unknown; asking PortOne again by merchant_uid", kind="state", verdict="fail")
+    try:
+        payment = client.find_by_merchant_uid(oid, oid)
+    except PGError:
+        steps.record(oid, "settle", "portone.still_unknown", "PortOne still gives no answer: the order stays "
+                     "unknown until the next webhook or check", kind="state", verdict="fail")
+        now = orders.get(oid)
+        return Outcome(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
+    if payment is None:
+        steps.record(oid, "settle", "portone.no_payment", "PortOne has no payment for this order: nothing was "
+                     "paid", kind="check", verdict="info")
+        orders.transition(oid, (Status.UNKNOWN,), Status.PENDING, _pending_message(None))
+        return Outcome(orders.get(oid), 200, None, _pending_message(None))
+    return settle(orders.get(oid), payment)
+
+
+# --- plain words --------------------------------------------------------------------------------
+
+def _reason(verdict, order, payment):
+    """The order's reason in the reader's words (also the JSON message)."""
+    money = shop_views.money
+    d = verdict.decision
+    if d == verify.PAID:
+        return _("PortOne confirmed that %(amount)s was paid for this order, and every check passed.",
+                 amount=money(order["amount"]))
+    if d == verify.AWAITING_DEPOSIT:
+        v = verify.vbank_details(payment)
+        return _("A virtual account was issued: pay %(amount)s into %(bank)s %(number)s (holder %(holder)s) "
+                 "by %(due)s. The order is paid when PortOne reports the deposit.",
+                 amount=money(order["amount"]), bank=v["bank"], number=v["number"], holder=v["holder"],
+                 due=v["due"])
+    if d == verify.FAILED and payment.get("status") == "failed":
+        return _("Not paid: PortOne reports that the payment failed (%(why)s). No money was taken.",
+                 why=payment.get("fail_reason") or _("no reason given"))
+    if d == verify.FAILED:
+        return _("Not paid: PortOne reports the payment as cancelled. No money was kept.")
+    if d == verify.CANCELLED:
+        return _("The payment was cancelled at PortOne after it was paid; the money went back to the buyer.")
+    # FORGED, this order's payment: amount or currency differ.
+    if payment.get("currency") != verify.CURRENCY:
+        what = _("PortOne's currency is %(currency)s, not KRW", currency=payment.get("currency"))
+    else:
+        what = _("the order is %(stored)s but PortOne has %(paid)s", stored=money(order["amount"]),
+                 paid=verify.won(payment.get("amount")) if not isinstance(payment.get("amount"), (int, float))
+                 else money(int(payment.get("amount"))))
+    if verdict.cancel_at_pg:
+        return _("Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what)
+    return _("Refused as forged: %(what)s. Do not pay into this virtual account.", what=what)
+
+
+def _pending_message(error_msg):
+    if error_msg:
+        return _("Nothing was paid: the payment window said \"%(error)s\", and PortOne has no completed "
+                 "payment for this order.", error=str(error_msg)[:200])
+    return _("Nothing was paid: PortOne has not completed this payment.")
+
+
+def _json(outcome):
+    order = outcome.order
+    body = {"status": order["status"], "order_id": order["id"], "message": outcome.message or order["reason"],
+            "result_url": url_for("shop.order_result", order_id=order["id"]),
+            "flow_url": url_for("flows.flow", order_id=order["id"])}
+    if outcome.error:
+        body["error"] = outcome.error
+    return jsonify(body), outcome.http_status

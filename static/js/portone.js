@@ -1,0 +1,121 @@
+/* The checkout page's PortOne column: create the order on the server, open PortOne's window with
+ * IMP.request_pay, then let the server verify the result with PortOne and show its verdict.
+ * The page never decides that anything was paid: it shows what the server found at PortOne. */
+(function () {
+  "use strict";
+  var form = document.getElementById("portone-panel");
+  if (!form) return;
+  var text = JSON.parse(document.getElementById("portone-text").textContent);
+  var payButton = document.getElementById("portone-pay");
+  var result = document.getElementById("portone-result");
+  var initialized = false;
+
+  function show(message, status) {
+    result.hidden = false;
+    result.textContent = "";
+    result.className = "portone-result" + (status ? " status-" + status : "");
+    if (status) {
+      result.dataset.status = status;
+      var title = document.createElement("strong");
+      title.className = "portone-verdict";
+      title.textContent = text.statuses[status] || status;
+      result.appendChild(title);
+    } else {
+      delete result.dataset.status;
+    }
+    var p = document.createElement("p");
+    p.className = "portone-message";
+    p.textContent = message;
+    result.appendChild(p);
+  }
+
+  function links(answer) {
+    var p = document.createElement("p");
+    p.className = "portone-links";
+    [[answer.result_url, text.result_link, "portone-result-link"],
+     [answer.flow_url, text.flow_link, "portone-flow-link"]].forEach(function (l, i) {
+      if (!l[0]) return;
+      if (i) p.appendChild(document.createTextNode(" · "));
+      var a = document.createElement("a");
+      a.href = l[0];
+      a.textContent = l[1];
+      a.className = l[2];
+      p.appendChild(a);
+    });
+    result.appendChild(p);
+  }
+
+  function choice() {
+    var method = form.querySelector('input[name="pay_method"]:checked');
+    return {
+      pg: document.getElementById("portone-pg").value,
+      payMethod: method ? method.value : "card",
+      prepare: document.getElementById("portone-prepare").checked,
+      redirect: document.getElementById("portone-redirect").checked
+    };
+  }
+
+  /* The server's verdict on what PortOne says, for the callback's {imp_uid, merchant_uid}. */
+  function complete(orderId, rsp) {
+    Shop.report(orderId, "return", "portone.callback",
+                rsp.error_code ? "IMP.request_pay callback: error " + rsp.error_code + " " + (rsp.error_msg || "")
+                               : "IMP.request_pay callback: imp_uid " + rsp.imp_uid,
+                rsp, "shop")
+      .then(function () {
+        show(text.verifying);
+        return Shop.postJSON("/payments/complete", {imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || orderId,
+                                                    error_code: rsp.error_code || null,
+                                                    error_msg: rsp.error_msg || null});
+      })
+      .then(function (res) {
+        show(res.data.message || text.network, res.data.status);
+        links(res.data);
+      })
+      .catch(function () { show(text.network); })
+      .then(function () { payButton.disabled = false; });
+  }
+
+  function pay(event) {
+    event.preventDefault();
+    if (!window.IMP) { show(text.no_sdk); return; }
+    var c = choice();
+    payButton.disabled = true;
+    show(c.prepare ? text.preparing : text.creating);
+    // 1. The server creates the order and computes the amount; the page only names the product.
+    Shop.postJSON("/portone/orders", Shop.orderRequest("portone", {pay_method: c.payMethod, prepare: c.prepare}))
+      .then(function (res) {
+        var order = res.data;
+        if (!res.ok) {
+          show(order.message || text.order_failed);
+          if (order.order_id) links({result_url: "/orders/" + encodeURIComponent(order.order_id)});
+          payButton.disabled = false;
+          return;
+        }
+        document.dispatchEvent(new CustomEvent("flow:started", {detail: {pg: "portone", order_id: order.order_id}}));
+        // 2. PortOne's SDK: init once per page, then request_pay with the server's amount.
+        if (!initialized) { IMP.init(form.dataset.impCode); initialized = true; }
+        var params = {
+          pg: c.pg,
+          pay_method: c.payMethod,
+          merchant_uid: order.order_id,
+          name: order.order_name,
+          amount: order.amount,
+          buyer_name: order.buyer_name,
+          buyer_email: order.buyer_email,
+          buyer_tel: form.dataset.buyerTel,
+          language: form.dataset.language,
+          notice_url: form.dataset.noticeUrl
+        };
+        if (c.payMethod === "phone") params.digital = false;
+        if (c.redirect) params.m_redirect_url = form.dataset.redirectUrl;
+        Shop.report(order.order_id, "checkout", "portone.request_pay",
+                    "IMP.request_pay(" + params.pg + ", " + params.pay_method + ", " + params.amount + ")",
+                    params, "portone");
+        show(text.window_open);
+        IMP.request_pay(params, function (rsp) { complete(order.order_id, rsp || {}); });
+      })
+      .catch(function () { show(text.network); payButton.disabled = false; });
+  }
+
+  form.addEventListener("submit", pay);
+})();
