@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 
 from shop import catalog
-from shop.http import PGTimeout
-from shop.toss import client
+from tests.drivers import faults
 from tests.drivers import toss as driver
 
 SECRET_KEY = "test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6"   # the public docs widget secret key (emulator mode)
@@ -160,16 +159,13 @@ def test_fail_redirect_does_not_unpay_a_paid_order(site):
     assert status_of(site, order["order_id"]) == "paid"
 
 
-def test_fail_redirect_while_the_pg_cannot_be_asked_leaves_the_order_open(quiet, monkeypatch):
+def test_fail_redirect_while_the_pg_cannot_be_asked_leaves_the_order_open(quiet):
     site = quiet
     order = site.order("toss", "shoes")
     got = driver.pay(site, order, outcome="decline_refused")
-
-    def unreachable(*args, **kw):
-        raise PGTimeout("toss.find_payment")
-    monkeypatch.setattr(client, "get_by_order", unreachable)
+    faults.arm(site, "toss", "get_by_order", "down")
     page = site.get(path_of(got["redirect_url"]) + "&lang=en")
-    assert "stays open" in page.text
+    assert "card company refused" in page.text and "stays open" in page.text
     assert status_of(site, order["order_id"]) == "pending"
 
 
@@ -198,49 +194,61 @@ def test_confirm_5xx_is_settled_from_what_the_pg_says(site, priced):
     assert pg_payment(site, got["paymentKey"])["status"] == "ABORTED"
 
 
-def test_lost_confirm_answer_is_recovered_by_asking_the_pg(site, monkeypatch):
-    real = client.confirm
-
-    def answer_lost(*args, **kw):
-        real(*args, **kw)                           # Toss confirms; the answer never arrives
-        raise PGTimeout("toss.confirm")
-    monkeypatch.setattr(client, "confirm", answer_lost)
-    order = site.order("toss", "shoes")
-    got, page = paid_via_success(site, order)
-    assert status_of(site, order["order_id"]) == "paid"
-    assert pg_payment(site, got["paymentKey"])["status"] == "DONE"
-    names = [s["name"] for s in steps_of(site, order["order_id"])]
-    assert names.count("toss.confirm") == 1 and "toss.find_payment" in names
-
-
-def test_confirm_that_never_reached_the_pg_is_retried_with_the_same_key(site, monkeypatch):
-    real, sent = client.confirm, []
-
-    def first_lost(payment_key, order_id, amount, idempotency_key):
-        sent.append(idempotency_key)
-        if len(sent) == 1:
-            raise PGTimeout("toss.confirm")         # lost on the way: Toss did nothing
-        return real(payment_key, order_id, amount, idempotency_key)
-    monkeypatch.setattr(client, "confirm", first_lost)
-    order = site.order("toss", "shoes")
-    got, page = paid_via_success(site, order)
-    assert len(sent) == 2 and sent[0] == sent[1] and order["order_id"] in sent[0]
-    assert status_of(site, order["order_id"]) == "paid"
-    assert named(steps_of(site, order["order_id"]), "toss.confirm_retry")
-
-
-def test_when_the_pg_cannot_say_the_order_is_unknown_until_asked_again(site, monkeypatch):
-    def down(*args, **kw):
-        raise PGTimeout("toss")
-    monkeypatch.setattr(client, "confirm", down)
-    monkeypatch.setattr(client, "get_by_order", down)
+def test_confirm_5xx_without_acting_is_retried_with_the_same_key(site):
     order = site.order("toss", "shoes")
     got = driver.pay(site, order)
+    faults.arm(site, "toss", "confirm", "error_5xx")          # Toss answers 500 and does nothing
+    page = site.get(path_of(got["redirect_url"]) + "&lang=en")
+    assert "Paid and verified" in page.text
+    steps = steps_of(site, order["order_id"])
+    confirms = named(steps, "toss.confirm")
+    assert [c["exchange"]["response"]["status"] for c in confirms] == [500, 200]
+    assert len({c["exchange"]["request"]["headers"]["Idempotency-Key"] for c in confirms}) == 1
+    assert named(steps, "toss.find_payment") and named(steps, "toss.confirm_retry")
+    assert pg_payment(site, got["paymentKey"])["status"] == "DONE"
+
+
+def test_lost_confirm_answer_is_recovered_by_asking_the_pg(site):
+    faults.fast(site)
+    order = site.order("toss", "shoes")
+    got = driver.pay(site, order)
+    faults.arm(site, "toss", "confirm", "timeout_after")      # Toss confirms; the answer never arrives
+    page = site.get(path_of(got["redirect_url"]) + "&lang=en")
+    assert "Paid and verified" in page.text
+    assert status_of(site, order["order_id"]) == "paid"
+    steps = steps_of(site, order["order_id"])
+    [confirm] = named(steps, "toss.confirm")
+    assert confirm["kind"] == "fault" and "outcome unknown" in confirm["summary"]
+    assert named(steps, "toss.find_payment")
+    assert pg_payment(site, got["paymentKey"])["status"] == "DONE"
+
+
+def test_confirm_that_timed_out_before_acting_is_retried_with_the_same_key(site):
+    faults.fast(site)
+    order = site.order("toss", "shoes")
+    got = driver.pay(site, order)
+    faults.arm(site, "toss", "confirm", "timeout_before")     # Toss did nothing
+    page = site.get(path_of(got["redirect_url"]) + "&lang=en")
+    assert "Paid and verified" in page.text
+    steps = steps_of(site, order["order_id"])
+    confirms = named(steps, "toss.confirm")
+    assert [c["kind"] for c in confirms] == ["fault", "http_out"]
+    assert len({c["exchange"]["request"]["headers"]["Idempotency-Key"] for c in confirms}) == 1
+    assert named(steps, "toss.confirm_retry")
+    assert len(moves_to(steps, "paid")) == 1
+
+
+def test_when_the_pg_cannot_say_the_order_is_unknown_until_asked_again(site):
+    faults.fast(site)
+    order = site.order("toss", "shoes")
+    got = driver.pay(site, order)
+    faults.arm(site, "toss", "confirm", "timeout_before", count=0)
+    faults.arm(site, "toss", "get_by_order", "down", count=0)
     page = site.get(path_of(got["redirect_url"]) + "&lang=en")
     assert "Outcome unknown" in page.text and "no clear answer" in page.text
     assert status_of(site, order["order_id"]) == "unknown"
     assert pg_payment(site, got["paymentKey"])["status"] == "IN_PROGRESS"
-    monkeypatch.undo()
+    faults.clear(site)
     again = site.get(path_of(got["redirect_url"]) + "&lang=en")   # the buyer reloads: the shop asks again
     assert "Paid and verified" in again.text
     assert status_of(site, order["order_id"]) == "paid"
@@ -450,18 +458,12 @@ def test_status_webhook_before_success_is_read_back_and_not_believed(site):
     assert status_of(site, order["order_id"]) == "paid"
 
 
-def test_status_webhook_settles_an_order_whose_confirm_answer_was_lost(site, monkeypatch):
-    def down(*args, **kw):
-        raise PGTimeout("toss")
-    real_confirm = client.confirm
-
-    def confirmed_but_lost(*args, **kw):
-        real_confirm(*args, **kw)
-        raise PGTimeout("toss.confirm")
-    monkeypatch.setattr(client, "confirm", confirmed_but_lost)
-    monkeypatch.setattr(client, "get_by_order", down)
+def test_status_webhook_settles_an_order_whose_confirm_answer_was_lost(site):
+    faults.fast(site)
     order = site.order("toss", "shoes")
     got = driver.pay(site, order)
+    faults.arm(site, "toss", "confirm", "timeout_after")
+    faults.arm(site, "toss", "get_by_order", "down", count=0)
     site.get(path_of(got["redirect_url"]))
     # The buyer's page could not settle it (the order is unknown, unless the webhook already came).
     assert status_of(site, order["order_id"]) in ("unknown", "paid")
@@ -470,7 +472,7 @@ def test_status_webhook_settles_an_order_whose_confirm_answer_was_lost(site, mon
     steps = steps_of(site, order["order_id"])
     assert any(s["name"] == "toss.get_payment" and s["phase"] == "notify" for s in steps)
     assert len(moves_to(steps, "paid")) == 1
-    monkeypatch.undo()
+    faults.clear(site)
     assert "Paid and verified" in site.get(path_of(got["redirect_url"]) + "&lang=en").text
 
 

@@ -200,8 +200,9 @@ def _refused_by_toss(order, payment_key, error):
 
 
 def _unsure(error):
-    """True when a TossError does not say what happened (a 5xx, or an answer the shop cannot read)."""
-    return error.status >= 500 or error.code == "UNEXPECTED_RESPONSE"
+    """True when a TossError does not say what happened: a 5xx, an answer the shop cannot read, or the
+    same request still running at Toss after the shop waited for it."""
+    return error.status >= 500 or error.code in ("UNEXPECTED_RESPONSE", "IDEMPOTENT_REQUEST_PROCESSING")
 
 
 def _ask_by_order(order, phase="approve"):
