@@ -14,7 +14,7 @@ from flask import current_app
 
 import sqlitedb
 
-from . import clock, db
+from . import clock, db, faults
 
 POLL_S = 0.1
 IDLE_EXIT_S = 5.0
@@ -33,6 +33,7 @@ def enqueue(pg, event, payment_ref, url, payload, *, content_type="json", schedu
             " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (pg, event, payment_ref, url, content_type, json.dumps(payload, ensure_ascii=False),
              json.dumps(list(schedule)), "pending", now + delay_s, now))
+        faults.on_webhook(conn, cur.lastrowid)   # an armed webhook fault (duplicate, late, ...)
     wake()
     return cur.lastrowid
 
