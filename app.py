@@ -15,13 +15,14 @@ def create_app(test_config=None, emulator_config=None):
     security.init_app(app)
     i18n.init_app(app)
 
-    from shop import flows, views
+    from shop import flows, reconcile, views
     from shop.portone import views as portone_views
     from shop.toss import views as toss_views
     app.register_blueprint(views.bp)
     app.register_blueprint(flows.bp)
     app.register_blueprint(portone_views.bp)
     app.register_blueprint(toss_views.bp)
+    app.register_blueprint(reconcile.bp)
     if app.config["BENCH_ROUTES"]:
         from shop import bench
         app.register_blueprint(bench.bp)

@@ -5,6 +5,7 @@ import time
 
 import requests
 from flask import current_app
+from urllib3.exceptions import ProtocolError
 
 from . import redact, steps
 
@@ -16,11 +17,21 @@ class PGError(Exception):
 
 
 class PGTimeout(PGError):
-    """No answer in time: the PG may or may not have acted. Ask it again; never guess."""
+    """No answer after the request was sent (a read timeout, or the connection closed without an
+    answer): the PG may or may not have acted. Ask it again; never guess."""
 
 
 class PGUnreachable(PGError):
     """The connection failed before the request was sent: the PG did not act."""
+
+
+def _sent(error):
+    """True when a requests error happened after the request went out (the PG may have acted)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.Timeout):
+        return True
+    return bool(error.args) and isinstance(error.args[0], ProtocolError)   # closed without an answer
 
 
 def _session():
@@ -42,9 +53,10 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
          form=None, params=None, timeout=None):
     """Send one request to the PG and record it as a step of order_id's flow.
 
-    Returns the requests.Response for any HTTP status (the caller reads the PG's error codes).
-    Raises PGTimeout when the read timed out (outcome unknown) and PGUnreachable when the
-    connection failed (nothing was sent).
+    Returns the requests.Response for any HTTP status (the caller reads the PG's error codes;
+    a 5xx is recorded as a 'fault' step). Raises PGTimeout when the request was sent but no answer
+    came (read timeout or connection closed: outcome unknown) and PGUnreachable when the
+    connection failed before anything was sent.
     """
     timeout = timeout or (3.05, current_app.config["PG_TIMEOUT"])
     request_body = json_body if json_body is not None else form
@@ -56,14 +68,16 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
     try:
         resp = _session().request(method, url, headers=headers, json=json_body, data=form,
                                   params=params, timeout=timeout)
-    except requests.Timeout as e:
-        exchange["error"] = "timeout"
-        _record(order_id, phase, name, provider, f"{summary}: no answer within {timeout[1]:g}s "
-                "(outcome unknown)", exchange, started, "fault", "fail")
-        raise PGTimeout(name) from e
     except requests.RequestException as e:
+        if _sent(e):
+            exchange["error"] = "timeout"
+            lost = (f"no answer within {timeout[1]:g}s" if isinstance(e, requests.Timeout)
+                    else "the connection closed without an answer")
+            _record(order_id, phase, name, provider, f"{summary}: {lost} (outcome unknown)", exchange,
+                    started, "fault", "fail")
+            raise PGTimeout(name) from e
         exchange["error"] = "unreachable"
-        _record(order_id, phase, name, provider, f"{summary}: could not reach the PG",
+        _record(order_id, phase, name, provider, f"{summary}: could not reach the PG (nothing was sent)",
                 exchange, started, "fault", "fail")
         raise PGUnreachable(name) from e
     ctype = resp.headers.get("Content-Type", "")

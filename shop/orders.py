@@ -103,10 +103,10 @@ def attach_payment(order_id, payment_id):
     return cur.rowcount == 1
 
 
-def open_orders(pg=None, older_than=0.0):
-    """Orders whose outcome is not settled yet (for reconciliation)."""
-    sql = f"SELECT * FROM orders WHERE status IN ({','.join('?' * len(OPEN))}) AND updated_at <= ?"
-    args = [*OPEN, time.time() - older_than]
+def open_orders(pg=None, older_than=0.0, statuses=OPEN):
+    """Orders whose outcome is not settled yet (for reconciliation); `statuses` picks others instead."""
+    sql = f"SELECT * FROM orders WHERE status IN ({','.join('?' * len(statuses))}) AND updated_at <= ?"
+    args = [*statuses, time.time() - older_than]
     if pg:
         sql += " AND pg = ?"
         args.append(pg)

@@ -6,6 +6,7 @@ checks -> one orders.transition(). The browser's and the webhook's words only sa
 payment to look at; what happened is read from PortOne itself.
 """
 import re
+import time
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from .. import config, orders, steps
 from .. import views as shop_views
 from ..catalog import N_
-from ..http import PGError, PGTimeout
+from ..http import PGError, PGTimeout, PGUnreachable
 from ..orders import Status
 from ..security import csrf_exempt
 from . import client, verify
@@ -155,6 +156,8 @@ def webhook():
             return jsonify(result="retry", message="PortOne could not be asked; send it again."), 503
         return jsonify(result="ignored", message="No order of this shop has this payment."), 200
     if outcome.http_status >= 500:
+        steps.record(outcome.order["id"], "notify", "portone.webhook_retry", "PortOne could not be asked about "
+                     "this webhook: answered 503, so PortOne sends it again later", kind="state", verdict="info")
         return jsonify(result="retry", status=outcome.order["status"],
                        message="PortOne could not be asked; send it again."), 503
     return jsonify(result="ignored" if outcome.error else "handled", status=outcome.order["status"]), 200
@@ -274,8 +277,9 @@ def settle(order, payment, error_msg=None, seen=None):
                      verdict="pass" if to_status in (Status.PAID, Status.AWAITING_DEPOSIT) else "fail",
                      expected=order["status"], actual=to_status)
         if verdict.cancel_at_pg:
-            _cancel_forged(oid, payment)
-        return Outcome(orders.get(oid), 200, None, reason)
+            _cancel_forged(oid, payment, _forged_what(order, payment))
+        now = orders.get(oid)
+        return Outcome(now, 200, None, now["reason"] if now["status"] == Status.FORGED else reason)
 
     now = orders.get(oid)
     steps.record(oid, "settle", "portone.already_settled", f"No change: the order is already {now['status']} "
@@ -284,12 +288,21 @@ def settle(order, payment, error_msg=None, seen=None):
                  actual=now["status"])
     if verdict.cancel_at_pg and seen == Status.FORGED:
         # Already refused before this request began, yet PortOne still holds the money: cancel it now.
-        _cancel_forged(oid, payment)
+        if _cancel_forged(oid, payment, _forged_what(order, payment)):
+            orders.transition(oid, (Status.FORGED,), Status.FORGED, _reason(verdict, now, payment))
+        now = orders.get(oid)
     # The stored reason is in the words of whoever won (a webhook has no reader); answer in this reader's.
-    return Outcome(now, 200, None, _reason(verdict, now, payment) if now["status"] == to_status else now["reason"])
+    fresh = now["status"] == to_status and to_status != Status.FORGED
+    return Outcome(now, 200, None, _reason(verdict, now, payment) if fresh else now["reason"])
 
 
-def _cancel_forged(oid, payment):
+def _cancel_forged(oid, payment, what=None):
+    """Cancel a forged payment in full at PortOne. True when PortOne shows it cancelled.
+
+    When the cancel gets no usable answer the order stays FORGED, its reason says the money is
+    still held (what: the mismatch in words), and a portone.cancel_pending step tells reconcile
+    (needs_cancel) to read the payment again and retry.
+    """
     imp_uid = payment.get("imp_uid")
     try:
         after = client.cancel(oid, imp_uid, "Forgery suspected: the payment did not match the order",
@@ -297,39 +310,150 @@ def _cancel_forged(oid, payment):
     except client.Refused as e:
         steps.record(oid, "settle", "portone.cancel_refused", f"PortOne refused the cancel ({e.message}); "
                      "check the payment in PortOne's console", kind="state", verdict="fail")
-    except PGTimeout:
-        steps.record(oid, "settle", "portone.cancel_unknown", "PortOne did not answer the cancel in time: "
-                     "it may or may not be cancelled. Check the payment in PortOne's console.",
+        return False
+    except PGError as e:
+        steps.record(oid, "settle", "portone.cancel_pending", f"The cancel got no usable answer ({_trouble(e)}): "
+                     "the payment may still be held at PortOne. Left for reconcile (flask reconcile or the "
+                     "button on /flows), which reads it again and cancels it if it is still paid",
                      kind="state", verdict="fail")
-    except PGError:
-        steps.record(oid, "settle", "portone.cancel_failed", "The cancel did not reach PortOne. Cancel the "
-                     "payment in PortOne's console.", kind="state", verdict="fail")
-    else:
-        steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled",
-                    after.get("status") == "cancelled", "cancelled", after.get("status"))
+        if what is not None:
+            orders.transition(oid, (Status.FORGED,), Status.FORGED, _(
+                "Refused as forged: %(what)s. Cancelling the payment at PortOne has not gone through yet; "
+                "the shop will try again.", what=what))
+        return False
+    ok = after.get("status") == "cancelled"
+    steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled",
+                ok, "cancelled", after.get("status"))
+    return ok
+
+
+def _trouble(error):
+    """What went wrong with a call to PortOne, in a few words for the step log."""
+    if isinstance(error, PGTimeout):
+        return "no answer: PortOne may or may not have acted"
+    if isinstance(error, PGUnreachable):
+        return "PortOne could not be reached"
+    if isinstance(error, client.PortOneError):
+        return f"PortOne answered HTTP {error.http_status}" + (f", code {error.code}" if error.code else "")
+    return type(error).__name__
 
 
 def _unknown(order, error):
-    """PortOne's answer was lost: the order is UNKNOWN (never guessed); ask again by merchant_uid."""
+    """PortOne's answer was lost or unusable: the order is UNKNOWN (never guessed); ask again by merchant_uid."""
     oid = order["id"]
-    reason = _("The shop could not get an answer from PortOne, so the outcome is not known yet. The shop "
-               "will ask PortOne again; do not pay twice.")
+    if isinstance(error, client.PortOneError) and error.http_status >= 500:
+        reason = _("PortOne did not answer properly, so the outcome is not known yet. The shop will ask "
+                   "PortOne again; do not pay twice.")
+    else:
+        reason = _("The shop could not get an answer from PortOne, so the outcome is not known yet. The shop "
+                   "will ask PortOne again; do not pay twice.")
     orders.transition(oid, (Status.PENDING, Status.AWAITING_DEPOSIT), Status.UNKNOWN, reason)
-    steps.record(oid, "settle", "portone.unknown", f"No usable answer from PortOne ({type(error).__name__}): "
-                 "the outcome is unknown; asking PortOne again by merchant_uid", kind="state", verdict="fail")
+    steps.record(oid, "settle", "portone.unknown", f"No usable answer from PortOne ({_trouble(error)}): the order "
+                 "is marked unknown, not guessed; asking PortOne again by merchant_uid", kind="state",
+                 verdict="fail")
     try:
         payment = client.find_by_merchant_uid(oid, oid)
-    except PGError:
-        steps.record(oid, "settle", "portone.still_unknown", "PortOne still gives no answer: the order stays "
-                     "unknown until the next webhook or check", kind="state", verdict="fail")
+    except PGError as e:
+        steps.record(oid, "settle", "portone.still_unknown", f"PortOne still gives no usable answer "
+                     f"({_trouble(e)}): the order is left open; the next webhook, the buyer's next visit or "
+                     "reconcile (flask reconcile, or the button on /flows) asks again", kind="state",
+                     verdict="fail")
         now = orders.get(oid)
         return Outcome(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
     if payment is None:
-        steps.record(oid, "settle", "portone.no_payment", "PortOne has no payment for this order: nothing was "
-                     "paid", kind="check", verdict="info")
+        steps.record(oid, "settle", "portone.no_payment", "Asked by merchant_uid, PortOne has no payment for this "
+                     "order: nothing was paid, the order is pending again", kind="check", verdict="info")
         orders.transition(oid, (Status.UNKNOWN,), Status.PENDING, _pending_message(None))
         return Outcome(orders.get(oid), 200, None, _pending_message(None))
+    steps.record(oid, "settle", "portone.recovered", f"Asked by merchant_uid, PortOne answered: payment "
+                 f"{payment.get('imp_uid')} is {payment.get('status')}; the shop settles from that record",
+                 kind="state", verdict="info")
     return settle(orders.get(oid), payment)
+
+
+# --- reconciliation (shop/reconcile.py: flask reconcile and the button on /flows) ------------------
+
+CANCEL_OUTCOMES = ("portone.cancel_pending", "portone.cancel_refused", "portone.cancelled")
+
+
+def _note(oid, summary, verdict="info"):
+    steps.record(oid, "settle", "shop.reconcile", summary, kind="state", actor_from="shop", actor_to="portone",
+                 verdict=verdict)
+
+
+def reconcile(order, abandon_after):
+    """Settle an open order from what PortOne says about its merchant_uid, through settle().
+
+    No payment, or one still `ready` without a virtual account (the window was abandoned): the
+    order stays pending while it is younger than abandon_after seconds, then FAILED (PortOne V1
+    never expires such a payment itself). Returns None, or 'no_answer' / 'waiting' when left open.
+    """
+    oid = order["id"]
+    _note(oid, f"Reconcile: the order is {order['status']}; asking PortOne for its latest payment by merchant_uid")
+    try:
+        payment = client.find_by_merchant_uid(oid, oid)
+    except PGError as e:
+        _note(oid, f"PortOne gave no usable answer ({_trouble(e)}): left {order['status']}; the next reconcile "
+                   "asks again", "fail")
+        return "no_answer"
+    decision = verify.verify(order, payment).decision if payment is not None else verify.PENDING
+    if decision == verify.PENDING:
+        what = "no payment" if payment is None else f"payment {payment.get('imp_uid')} still {payment.get('status')}"
+        age = time.time() - order["created_at"]
+        if age < abandon_after or order["status"] not in (Status.PENDING, Status.UNKNOWN):
+            _note(oid, f"PortOne has {what} for this order, {int(age)} s after it was created: nothing was paid "
+                       f"yet, the buyer may still pay (it is closed after {int(abandon_after)} s)")
+            orders.transition(oid, (Status.UNKNOWN,), Status.PENDING, _pending_message(None))
+            return "waiting"
+        reason = _("Not paid: PortOne has no completed payment for this order %(minutes)s minutes after it was "
+                   "created, so the shop closed it. Nothing was charged.", minutes=int(abandon_after // 60))
+        if orders.transition(oid, (Status.PENDING, Status.UNKNOWN), Status.FAILED, reason):
+            steps.record(oid, "settle", "portone.settle", f"Order failed: PortOne has {what} for this order "
+                         f"{int(age)} s after it was created; the buyer never paid", kind="state", verdict="fail",
+                         expected=order["status"], actual=Status.FAILED)
+        return None
+    if decision == verify.AWAITING_DEPOSIT and order["status"] == Status.AWAITING_DEPOSIT:
+        _note(oid, "PortOne still waits for the deposit into the virtual account: nothing to change")
+        return "waiting"
+    _note(oid, f"PortOne says payment {payment.get('imp_uid')} is {payment.get('status')}: settling from that "
+               "record with the same checks as the callback and the webhook")
+    settle(order, payment)
+    return None
+
+
+def needs_cancel(order):
+    """True for a FORGED order whose last cancel at PortOne did not go through."""
+    done = [s for s in steps.for_order(order["id"]) if s["name"] in CANCEL_OUTCOMES]
+    return bool(done) and done[-1]["name"] == "portone.cancel_pending"
+
+
+def retry_cancel(order):
+    """A forged payment whose cancel got no usable answer: read it again, cancel it if PortOne still holds it."""
+    oid = order["id"]
+    _note(oid, "Reconcile: the cancel of this forged payment did not go through; reading it again from PortOne")
+    try:
+        payment = (client.get_payment(oid, order["pg_payment_id"]) if order["pg_payment_id"]
+                   else client.find_by_merchant_uid(oid, oid))
+    except PGError as e:
+        _note(oid, f"PortOne gave no usable answer ({_trouble(e)}): the next reconcile tries again", "fail")
+        return "no_answer"
+    if payment is None:
+        steps.check(oid, "settle", "portone.cancelled", "PortOne has no payment for this order: nothing is held",
+                    True, "nothing held", "no payment")
+        return None
+    what = _forged_what(order, payment)
+    if verify.verify(order, payment).cancel_at_pg:
+        if not _cancel_forged(oid, payment, what):
+            return "no_answer"
+    else:
+        steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled (the earlier "
+                    "cancel had gone through)", payment.get("status") == "cancelled", "cancelled",
+                    payment.get("status"))
+        if payment.get("status") != "cancelled":
+            return None
+    orders.transition(oid, (Status.FORGED,), Status.FORGED, _(
+        "Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what))
+    return None
 
 
 # --- plain words --------------------------------------------------------------------------------
@@ -354,16 +478,20 @@ def _reason(verdict, order, payment):
         return _("Not paid: PortOne reports the payment as cancelled. No money was kept.")
     if d == verify.CANCELLED:
         return _("The payment was cancelled at PortOne after it was paid; the money went back to the buyer.")
-    # FORGED, this order's payment: amount or currency differ.
-    if payment.get("currency") != verify.CURRENCY:
-        what = _("PortOne's currency is %(currency)s, not KRW", currency=payment.get("currency"))
-    else:
-        what = _("the order is %(stored)s but PortOne has %(paid)s", stored=money(order["amount"]),
-                 paid=verify.won(payment.get("amount")) if not isinstance(payment.get("amount"), (int, float))
-                 else money(int(payment.get("amount"))))
+    what = _forged_what(order, payment)     # FORGED, this order's payment: amount or currency differ.
     if verdict.cancel_at_pg:
         return _("Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what)
     return _("Refused as forged: %(what)s. Do not pay into this virtual account.", what=what)
+
+
+def _forged_what(order, payment):
+    """How PortOne's record of this order's payment differs from the order, in the reader's words."""
+    money = shop_views.money
+    if payment.get("currency") != verify.CURRENCY:
+        return _("PortOne's currency is %(currency)s, not KRW", currency=payment.get("currency"))
+    return _("the order is %(stored)s but PortOne has %(paid)s", stored=money(order["amount"]),
+             paid=verify.won(payment.get("amount")) if not isinstance(payment.get("amount"), (int, float))
+             else money(int(payment.get("amount"))))
 
 
 def _pending_message(error_msg):

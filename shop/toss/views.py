@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import catalog, config, orders, steps
 from .. import views as shop_views
-from ..http import PGError
+from ..http import PGError, PGTimeout, PGUnreachable
 from ..orders import Status
 from ..security import csrf_exempt
 from . import client, verify
@@ -145,8 +145,8 @@ def _confirm(order, payment_key):
     for attempt in (1, 2):
         try:
             result = _confirm_once(payment_key, order, key)
-        except PGError:
-            result = None                   # timed out or unreachable: the outcome is unknown
+        except PGError as e:
+            result = e                      # timed out or unreachable: the outcome is unknown
         if isinstance(result, client.Payment):
             return _settle(order, result, payment_key)
         if isinstance(result, client.TossError) and result.code == "ALREADY_PROCESSED_PAYMENT":
@@ -154,18 +154,37 @@ def _confirm(order, payment_key):
         if isinstance(result, client.TossError) and not _unsure(result):
             return _refused_by_toss(order, payment_key, result)
         # No usable answer: ask Toss what happened to this order instead of guessing.
+        trouble = _trouble(result)
         asked = _ask_by_order(order)
         if isinstance(asked, client.Payment) and asked.status not in ("READY", "IN_PROGRESS"):
+            steps.record(oid, "approve", "toss.recovered",
+                         f"The confirm got no usable answer ({trouble}); asked by orderId, Toss says "
+                         f"{asked.status}: the shop settles from Toss's own record, without confirming again",
+                         kind="state", verdict="info")
             return _settle(order, asked, payment_key)
         if isinstance(asked, client.Payment) and attempt == 1:
             steps.record(oid, "approve", "toss.confirm_retry",
-                         f"Toss still shows the payment as {asked.status}: confirming again with the same "
-                         "Idempotency-Key", kind="state", verdict="info")
+                         f"The confirm got no usable answer ({trouble}) and Toss still shows the payment as "
+                         f"{asked.status}: confirming again with the same Idempotency-Key", kind="state",
+                         verdict="info")
             continue
         break
-    _move(order, (Status.PENDING,), Status.UNKNOWN,
-          _("The shop asked Toss to confirm but got no clear answer, and Toss could not tell it the outcome "
-            "either. Nothing is decided yet: reload this page to ask again."))
+    if isinstance(asked, client.Payment):
+        steps.record(oid, "approve", "toss.still_unknown",
+                     f"Toss still shows the payment as {asked.status} after a second confirm ({trouble}): the "
+                     "order is left unknown, not guessed. A reload of /success or reconcile confirms again "
+                     "with the same Idempotency-Key while Toss's 10-minute window lasts", kind="state",
+                     verdict="fail")
+        reason = _("Toss did not answer the confirmation properly and still shows the payment as not confirmed, "
+                   "so nothing was charged yet. Reload this page to try again.")
+    else:
+        steps.record(oid, "approve", "toss.still_unknown",
+                     f"The confirm got no usable answer ({trouble}) and Toss could not say what happened to the "
+                     "order: left unknown, not guessed. A reload of /success or reconcile asks Toss again",
+                     kind="state", verdict="fail")
+        reason = _("The shop asked Toss to confirm but got no clear answer, and Toss could not tell it the outcome "
+                   "either. Nothing is decided yet: reload this page to ask again.")
+    _move(order, (Status.PENDING,), Status.UNKNOWN, reason)
     return None
 
 
@@ -203,6 +222,17 @@ def _unsure(error):
     """True when a TossError does not say what happened: a 5xx, an answer the shop cannot read, or the
     same request still running at Toss after the shop waited for it."""
     return error.status >= 500 or error.code in ("UNEXPECTED_RESPONSE", "IDEMPOTENT_REQUEST_PROCESSING")
+
+
+def _trouble(result):
+    """Why a call to Toss gave no usable answer, in a few words for the step log."""
+    if isinstance(result, PGTimeout):
+        return "no answer: Toss may or may not have acted"
+    if isinstance(result, PGUnreachable):
+        return "Toss could not be reached"
+    if isinstance(result, client.TossError):
+        return f"Toss answered HTTP {result.status} {result.code}"
+    return "no usable answer"
 
 
 def _ask_by_order(order, phase="approve"):
@@ -271,22 +301,34 @@ def _settle(order, payment, payment_key=None):
 
 def _forged(order, payment, failed):
     """Toss's record of this order's payment does not match what the shop stored: cancel it, mark FORGED."""
-    oid = order["id"]
     why = "; ".join(c.summary for c in failed)
+    ok = _cancel_forged(order["id"], payment.payment_key, why)
+    _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, _forged_reason(why, ok),
+          pg_payment_id=payment.payment_key)
+
+
+def _cancel_forged(oid, payment_key, why):
+    """Cancel a mismatching payment at Toss (same Idempotency-Key each time). True when it is cancelled.
+
+    A failed cancel is a toss.cancel_forged step with verdict fail: reconcile (needs_cancel) tries again.
+    """
     try:
-        cancelled = _patiently(client.cancel, payment.payment_key, oid, "Order details did not match the payment")
-    except PGError:
-        cancelled = None
+        cancelled = _patiently(client.cancel, payment_key, oid, "Order details did not match the payment")
+    except PGError as e:
+        cancelled = e
     ok = isinstance(cancelled, client.Payment) or (isinstance(cancelled, client.TossError)
                                                    and cancelled.code == "ALREADY_CANCELED_PAYMENT")
     steps.record(oid, "settle", "toss.cancel_forged",
                  f"Cancelled the mismatching payment at Toss ({why})" if ok
-                 else f"Could not cancel the mismatching payment at Toss yet ({why}): cancel it by hand",
+                 else f"Could not cancel the mismatching payment at Toss yet ({why}; {_trouble(cancelled)}): "
+                 "left for reconcile (flask reconcile or the button on /flows), which tries the cancel again",
                  kind="state", verdict="pass" if ok else "fail")
-    reason = _("Toss's record of this payment did not match the order (%(why)s). ", why=why) + (
-        _("The payment was cancelled at Toss.") if ok else _("Cancelling it at Toss has not succeeded yet."))
-    _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, reason,
-          pg_payment_id=payment.payment_key)
+    return ok
+
+
+def _forged_reason(why, cancelled):
+    return _("Toss's record of this payment did not match the order (%(why)s). ", why=why) + (
+        _("The payment was cancelled at Toss.") if cancelled else _("Cancelling it at Toss has not succeeded yet."))
 
 
 def _move(order, from_statuses, to_status, reason, **fields):
@@ -368,8 +410,8 @@ def _settle_failure(order, back):
         _move(order, UNSETTLED, Status.FAILED, explain(back.code))
     else:
         steps.record(order["id"], "verify", "toss.fail_unconfirmed",
-                     "Could not ask Toss about this order: it stays open until Toss answers",
-                     kind="state", verdict="fail")
+                     "Could not ask Toss about this order: it stays open until Toss answers (reconcile asks "
+                     "again)", kind="state", verdict="fail")
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -442,11 +484,104 @@ def _apply_read_back(order, payment, payment_key):
         _settle(order, payment, payment_key)
         return jsonify(received=True, status=orders.get(order["id"])["status"])
     if payment is None or _unsure(payment):
+        steps.record(order["id"], "notify", "toss.webhook_retry", "The payment could not be read back from Toss: "
+                     "answered 503, so Toss sends the webhook again later", kind="state", verdict="info")
         return jsonify(error="PG_UNAVAILABLE", message="Could not read the payment back; retry later."), 503
     steps.record(order["id"], "notify", "toss.webhook_unverified",
                  f"Toss could not show the payment ({payment.code}): nothing changes", kind="state",
                  verdict="fail")
     return jsonify(error="UNKNOWN_PAYMENT", message="Toss has no such payment."), 400
+
+
+# --- reconciliation (shop/reconcile.py: flask reconcile and the button on /flows) ------------------
+
+def _note(oid, summary, verdict="info"):
+    steps.record(oid, "settle", "shop.reconcile", summary, kind="state", actor_from="shop", actor_to="toss",
+                 verdict=verdict)
+
+
+def reconcile(order, abandon_after):
+    """Settle an open order from Toss's record of its orderId, through the same functions /success uses.
+
+    IN_PROGRESS (authenticated, never confirmed: the buyer's return was lost) is confirmed with the
+    Idempotency-Key /success would use; Toss itself refuses or expires it after its 10-minute window.
+    READY is left to Toss, which expires it after 30 minutes. No payment at Toss: pending while the
+    order is younger than abandon_after seconds, then FAILED. Returns None, or 'no_answer' /
+    'waiting' when the order was left open.
+    """
+    oid = order["id"]
+    _note(oid, f"Reconcile: the order is {order['status']}; asking Toss what it knows about order {oid}")
+    try:
+        payment = client.get_by_order(oid, "settle")
+    except PGError as e:
+        payment = e
+    if isinstance(payment, client.TossError) and payment.status == 404:
+        age = time.time() - order["created_at"]
+        if age < abandon_after or order["status"] not in UNSETTLED:
+            _note(oid, f"Toss has no payment for this order ({payment.code}), {int(age)} s after it was created: "
+                       f"left {order['status']}, the buyer may still pay (it is closed after {int(abandon_after)} s)")
+            return "waiting"
+        _move(order, UNSETTLED, Status.FAILED, _(
+            "Not paid: Toss has no payment for this order %(minutes)s minutes after it was created, so the shop "
+            "closed it. Nothing was charged.", minutes=int(abandon_after // 60)))
+        return None
+    if not isinstance(payment, client.Payment):
+        _note(oid, f"Toss gave no usable answer ({_trouble(payment)}): left {order['status']}; the next reconcile "
+                   "asks again", "fail")
+        return "no_answer"
+    if payment.status == "READY":
+        _note(oid, "The buyer has not finished Toss's payment window (READY): left open; Toss expires it after "
+                   "30 minutes")
+        return "waiting"
+    if payment.status == "IN_PROGRESS":
+        checks = verify.after_confirm(order, payment, order["pg_payment_id"])
+        _record(oid, [c for c in checks if c.name != "toss.check_status"])   # IN_PROGRESS: not confirmed yet
+        if verify.outcome(checks, payment) != verify.OPEN or order["status"] not in UNSETTLED:
+            _note(oid, "Toss's record does not match the order, so the shop does not confirm it: Toss lets it "
+                       "expire and nothing is charged", "fail")
+            return "waiting"
+        _note(oid, f"Toss shows payment {payment.payment_key} authenticated but never confirmed (IN_PROGRESS): the "
+                   "buyer's return to /success was lost. Confirming it now with the Idempotency-Key /success "
+                   "uses, so it cannot be confirmed twice")
+        _confirm(order, payment.payment_key)
+        return None
+    if payment.status == "WAITING_FOR_DEPOSIT" and order["status"] == Status.AWAITING_DEPOSIT:
+        _note(oid, "Toss still waits for the deposit into the virtual account: nothing to change")
+        return "waiting"
+    _note(oid, f"Toss says the payment is {payment.status}: settling from that record with the same checks as "
+               "/success and the webhook")
+    _settle(order, payment, order["pg_payment_id"])
+    return None
+
+
+def needs_cancel(order):
+    """True for a FORGED order whose last cancel at Toss did not go through."""
+    done = [s for s in steps.for_order(order["id"]) if s["name"] == "toss.cancel_forged"]
+    return bool(done) and done[-1]["verdict"] == "fail"
+
+
+def retry_cancel(order):
+    """A forged payment whose cancel did not go through: read it again, cancel it if Toss still holds it."""
+    oid = order["id"]
+    _note(oid, "Reconcile: the cancel of this forged payment did not go through; reading it again from Toss")
+    try:
+        payment = (client.get_payment(order["pg_payment_id"], oid, "settle") if order["pg_payment_id"]
+                   else client.get_by_order(oid, "settle"))
+    except PGError as e:
+        payment = e
+    if not isinstance(payment, client.Payment):
+        _note(oid, f"Toss gave no usable answer ({_trouble(payment)}): the next reconcile tries again", "fail")
+        return "no_answer"
+    failed = [c for c in verify.after_confirm(order, payment) if not c.ok and c.name != "toss.check_status"]
+    why = "; ".join(c.summary for c in failed) or f"Toss shows it {payment.status}"
+    ok = payment.status in ("CANCELED", "ABORTED", "EXPIRED") or _cancel_forged(oid, payment.payment_key, why)
+    if payment.status in ("CANCELED", "ABORTED", "EXPIRED"):
+        steps.record(oid, "settle", "toss.cancel_forged", f"Toss shows the payment {payment.status}: nothing is "
+                     "held any more", kind="state", verdict="pass")
+    if ok:
+        orders.transition(oid, (Status.FORGED,), Status.FORGED, _forged_reason(why, True))
+        return None
+    return "no_answer"
 
 
 # --- server-created checkout -------------------------------------------------------------------
