@@ -5,6 +5,7 @@ example TOSS_SECRET_KEY) or the kind of value (access_token, secret), so a page 
 a placeholder such as `$TOSS_SECRET_KEY` in its place.
 """
 import base64
+import functools
 import re
 import threading
 
@@ -45,17 +46,25 @@ def _secrets():
     return [(n, v) for n, v in pairs if v]
 
 
-def text(s):
-    """Replace every known secret (and its Basic-auth encoding) inside a string."""
+def text(s, pairs=None):
+    """Replace every known secret (and its Basic-auth encoding) inside a string.
+
+    pairs: the (name, value) list of _secrets(), when the caller already has it (body() reads it
+    once per value instead of once per string)."""
     if not isinstance(s, str) or not s:
         return s
-    for name, value in _secrets():
+    for name, value in (_secrets() if pairs is None else pairs):
         if value in s:
             s = s.replace(value, marker(name))
-        encoded = base64.b64encode(f"{value}:".encode()).decode()
+        encoded = _basic(value)
         if encoded in s:
             s = s.replace(encoded, marker(f"{name}:base64"))
     return s
+
+
+@functools.lru_cache(maxsize=256)
+def _basic(value):
+    return base64.b64encode(f"{value}:".encode()).decode()
 
 
 def header_value(name, value):
@@ -80,18 +89,20 @@ def headers(h):
     return {k: header_value(k, v) for k, v in (h or {}).items()}
 
 
-def body(obj):
+def body(obj, pairs=None):
     """A deep copy of a JSON-like value with secret fields and known secrets replaced."""
+    if pairs is None and isinstance(obj, (dict, list, str)):
+        pairs = _secrets()
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
             name = SECRET_FIELDS.get(str(k).lower())
-            out[k] = marker(name) if name and v not in (None, "") else body(v)
+            out[k] = marker(name) if name and v not in (None, "") else body(v, pairs)
         return out
     if isinstance(obj, list):
-        return [body(v) for v in obj]
+        return [body(v, pairs) for v in obj]
     if isinstance(obj, str):
-        return text(obj)
+        return text(obj, pairs)
     return obj
 
 
