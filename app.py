@@ -4,7 +4,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 import emulator
 import i18n
-from shop import config, db, security
+from lab import views as lab_views
+from shop import config, db, errors, security
 
 
 def create_app(test_config=None, emulator_config=None):
@@ -13,6 +14,7 @@ def create_app(test_config=None, emulator_config=None):
     config.load(app, test_config)
     db.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     i18n.init_app(app)
 
     from shop import flows, reconcile, views
@@ -23,6 +25,7 @@ def create_app(test_config=None, emulator_config=None):
     app.register_blueprint(portone_views.bp)
     app.register_blueprint(toss_views.bp)
     app.register_blueprint(reconcile.bp)
+    lab_views.init_app(app)  # the attack lab, only while both PGs are the emulator
     if app.config["BENCH_ROUTES"]:
         from shop import bench
         app.register_blueprint(bench.bp)

@@ -10,7 +10,7 @@ from flask import Flask
 
 import i18n
 
-from . import clock, dashboard, db, faults, webhooks
+from . import clock, dashboard, db, errors_http, faults, webhooks
 
 # The credentials the emulator accepts (the shop's emulator-mode defaults). The Toss keys
 # are the public docs keys that anyone may use.
@@ -52,6 +52,7 @@ def create_app(test_config=None):
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(clock.bp)
     faults.init_app(app)
+    errors_http.init_app(app)
 
     @app.after_request
     def _headers(response):
