@@ -1,4 +1,5 @@
 """The emulator's SQLite database (the PGs' records, never the shop's)."""
+import functools
 import glob
 import os
 
@@ -9,9 +10,10 @@ import sqlitedb
 HERE = os.path.dirname(__file__)
 
 
+@functools.cache  # looked up once per process, not on every request's connect()
 def schema_files():
     """The core schema first, then each PG's own schema.sql."""
-    return [os.path.join(HERE, "schema.sql"), *sorted(glob.glob(os.path.join(HERE, "*", "schema.sql")))]
+    return (os.path.join(HERE, "schema.sql"), *sorted(glob.glob(os.path.join(HERE, "*", "schema.sql"))))
 
 
 def connect(path):
