@@ -119,7 +119,7 @@ def test_portone_storm_of_callbacks_redirects_and_webhooks_pays_once(served):
     won = paid_transitions(steps)
     assert len(won) == 1 and won[0]["name"] == "portone.settle" and won[0]["actual"] == "paid", won
     assert served.status(oid) == "paid"
-    assert "Paid and verified" in served.get(f"/orders/{oid}").text
+    assert "Paid and verified" in served.get(f"/orders/{oid}?lang=en").text
     # The shop's orders: this payment is attached to one paid order.
     rows = served.shop_db("SELECT status FROM orders WHERE pg = 'portone' AND pg_payment_id = ?", imp_uid)
     assert [r["status"] for r in rows] == ["paid"]
@@ -167,7 +167,7 @@ def test_toss_storm_of_success_visits_and_webhooks_confirms_once(served):
     won = paid_transitions(steps)
     assert len(won) == 1 and "→ paid" in won[0]["summary"], won
     assert served.status(oid) == "paid"
-    assert "Paid and verified" in served.get(f"/orders/{oid}").text
+    assert "Paid and verified" in served.get(f"/orders/{oid}?lang=en").text
     record = requests.get(f"{served.url}/emulator/toss/v1/payments/{key}", timeout=30,
                           auth=("test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6", "")).json()
     assert record["status"] == "DONE" and record["totalAmount"] == order["amount"] and not record.get("cancels")
@@ -181,6 +181,7 @@ def test_toss_storm_of_success_visits_and_webhooks_confirms_once(served):
     rows = served.shop_db("SELECT status FROM orders WHERE pg = 'toss' AND pg_payment_id = ?", key)
     assert [r["status"] for r in rows] == ["paid"]
     deliveries = served.deliveries_settled(key)
+    assert deliveries   # PAYMENT_STATUS_CHANGED, sent when the confirm went through
     for d in deliveries:
         assert d["status"] == "delivered" and d["attempts"] == 1, dict(d)
         assert len(served.emulator_db("SELECT id FROM delivery_attempts WHERE delivery_id = ?", d["id"])) == 1
