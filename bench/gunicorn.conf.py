@@ -29,3 +29,25 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL") or "info"
 # through instance/secret_key. Set once here, in the master, and inherited by the workers.
 if not os.environ.get("EMULATOR_SECRET_KEY"):
     os.environ["EMULATOR_SECRET_KEY"] = secrets.token_hex(32)
+
+
+def when_ready(server):
+    """With SERVE_STOP_WITH_PID set (the benchmark and the tests set it), stop when that process ends,
+    so a killed test run leaves no server behind."""
+    pid = int(os.environ.get("SERVE_STOP_WITH_PID") or 0)
+    if not pid:
+        return
+    import signal
+    import threading
+    import time
+
+    def watch():
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watch, daemon=True, name="stop-with-parent").start()

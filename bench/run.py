@@ -35,7 +35,8 @@ class Server:
         self.env.update(HOST="127.0.0.1", PORT="0", BIND="", WEB_CONCURRENCY=str(workers),
                         GUNICORN_THREADS=str(threads), SHOP_DATABASE=self.shop_db,
                         EMULATOR_DATABASE=self.emulator_db, PORTONE_MODE="emulator", TOSS_MODE="emulator",
-                        MOUNT_EMULATOR="1", EMULATOR_URL="", PYTHONDONTWRITEBYTECODE="1")
+                        MOUNT_EMULATOR="1", EMULATOR_URL="", PYTHONDONTWRITEBYTECODE="1",
+                        SERVE_STOP_WITH_PID=str(os.getpid()))
         self.env.update(env or {})
         self.proc = None
         self.url = None
