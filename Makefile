@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve test bench setup browser translations clean
+.PHONY: run serve test bench setup browser translations translations-update pot clean
 
 $(BIN)/activate: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,26 @@ setup: $(BIN)/activate translations
 
 translations: $(BIN)/activate
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile --use-fuzzy -q -d translations; fi
+	  $(BIN)/pybabel -q compile --use-fuzzy -d translations; fi
+
+# Every translatable string: _() / gettext in code and templates, plus the helpers that mark
+# messages translated later (N_, _l / lazy_gettext) or take one as an argument
+# (shop.views.refused(error, message), catalog.OrderRefused(error, message)).
+BABEL_KEYWORDS := -k N_ -k _l -k lazy_gettext -k refused:2 -k OrderRefused:2
+POT ?= translations/messages.pot
+
+# The catalog template (tests/test_i18n.py extracts with this same target into a temporary file).
+pot:
+	@$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file \
+	  --ignore-dirs='.* _* tests bench translations instance node_modules' \
+	  --project='PG Sandbox' --copyright-holder='PG Sandbox' -o $(POT) .
+
+# Re-extract and merge new strings into translations/ko (then translate the empty msgstr's).
+translations-update: $(BIN)/activate
+	@$(MAKE) --no-print-directory pot POT=translations/messages.pot
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l ko --no-fuzzy-matching \
+	  --ignore-obsolete
+	@rm -f translations/messages.pot
 
 # Debian's Chromium for the browser tests; elsewhere Playwright's own build.
 browser:

@@ -5,10 +5,16 @@ The server owns these: the browser only names a product, a quantity and coupon c
 from dataclasses import dataclass
 from datetime import date
 
+
+def N_(message):
+    """Marks a message for the translation catalog; the view translates it when it answers."""
+    return message
+
+
 PRODUCTS = {
-    "shoes": {"name": "Running shoes", "price": 15000},
-    "jacket": {"name": "Rain jacket", "price": 89000},
-    "socks": {"name": "Wool socks", "price": 3000},
+    "shoes": {"name": N_("Running shoes"), "price": 15000},
+    "jacket": {"name": N_("Rain jacket"), "price": 89000},
+    "socks": {"name": N_("Wool socks"), "price": 3000},
 }
 MAX_QUANTITY = 10
 MIN_AMOUNT = 100  # won: the least a card payment may charge
@@ -24,11 +30,6 @@ COUPONS = {
     "FIRSTBUY": {"kind": "fixed", "value": 3000, "min_order": 0, "expires": None, "single_use": True},
 }
 FIXED_COUPON = "TOSS5000"  # the fixed 5,000원 coupon from the Toss widget docs
-
-
-def N_(message):
-    """Marks a message for the translation catalog; the view translates it when it answers."""
-    return message
 
 
 class OrderRefused(ValueError):
@@ -56,11 +57,12 @@ def normalize_code(code):
     return (code or "").strip().upper()
 
 
-def quote(product_id, quantity, coupon_codes, today, used_single=()):
+def quote(product_id, quantity, coupon_codes, today, used_single=(), translate=str):
     """Price an order. Returns a Quote or raises OrderRefused.
 
     coupon_codes: codes the buyer asked for, applied in order; used_single: single-use codes
-    this customer has already redeemed.
+    this customer has already redeemed; translate: puts the product's name (the order name the
+    PG shows) in the buyer's language.
     """
     product = PRODUCTS.get(product_id)
     if product is None:
@@ -96,5 +98,6 @@ def quote(product_id, quantity, coupon_codes, today, used_single=()):
     if amount < MIN_AMOUNT:
         raise OrderRefused("AMOUNT_TOO_LOW", N_("With these coupons the amount would be %(amount)s won; "
                            "an order must be at least %(min)s won."), amount=amount, min=MIN_AMOUNT)
-    name = product["name"] if quantity == 1 else f"{product['name']} x {quantity}"
+    label = translate(product["name"])
+    name = label if quantity == 1 else f"{label} x {quantity}"
     return Quote(product_id, quantity, name, subtotal, discount, amount, tuple(granted))

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+import i18n
+
 from . import config, diagram, explain, orders, redact, steps
 from .db import get_db
 
@@ -115,6 +117,7 @@ def order_summary(order):
     out["coupons"] = [c for c in order["coupons"].split(",") if c]
     out["status_title"] = str(_status_title(order["status"]))
     out["verdict"] = explain.verdict_of(order["status"])
+    out["reason"] = i18n.relocalize(order["reason"])   # stored in the words of whoever settled it
     return out
 
 
@@ -329,6 +332,12 @@ def livelog_config():
                   "open_flow": _("See every step"), "details": _("details"),
                   "waiting": _("Waiting for the first step…"), "arrow": "→"},
     }
+
+
+@bp.app_template_global()
+def step_explanation(name, summary=""):
+    """The plain, translated line for a step name (e.g. a failed check on a refusal page)."""
+    return explain.explanation({"name": name, "summary": summary})
 
 
 # ---- routes --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import hmac
 import secrets
 
 from flask import abort, current_app, jsonify, request, session
+from flask_babel import gettext as _
 
 from . import config
 
@@ -31,7 +32,7 @@ def _check_csrf():
     expected = session.get("csrf", "")
     if expected and sent and hmac.compare_digest(sent, expected):
         return None
-    message = "This form has expired or did not come from this site. Reload the page and try again."
+    message = _("This form has expired or did not come from this site. Reload the page and try again.")
     if request.is_json or request.accept_mimetypes.best == "application/json":
         return jsonify(error="CSRF_FAILED", message=message), 403
     abort(403, description=message)

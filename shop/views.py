@@ -51,7 +51,7 @@ def _ask(data):
 def _quote(data):
     product_id, quantity, coupons = _ask(data)
     return catalog.quote(product_id, quantity, coupons, date.today(),
-                         orders.used_single_use(customer_key()))
+                         orders.used_single_use(customer_key()), translate=_)
 
 
 @bp.app_template_global()

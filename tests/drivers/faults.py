@@ -2,6 +2,7 @@
 import requests
 
 TIMEOUT = 10
+ENGLISH = {"Accept-Language": "en"}  # labels and summaries in English (the emulator speaks Korean by default)
 
 
 def arm(site, pg, target, kind, count=None):
@@ -13,7 +14,7 @@ def arm(site, pg, target, kind, count=None):
     body = {"pg": pg, "target": target, "kind": kind}
     if count is not None:
         body["count"] = count
-    resp = requests.post(site.url + "/emulator/faults", json=body, timeout=TIMEOUT)
+    resp = requests.post(site.url + "/emulator/faults", json=body, headers=ENGLISH, timeout=TIMEOUT)
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -27,13 +28,14 @@ def clear(site):
 
 def faults(site):
     """Every fault armed so far (spent ones too), newest first, with used / remaining / active."""
-    return requests.get(site.url + "/emulator/faults", timeout=TIMEOUT).json()
+    return requests.get(site.url + "/emulator/faults", headers=ENGLISH, timeout=TIMEOUT).json()
 
 
 def events(site, after=0):
     """The faults applied (newest first): kind, method, path, ref, status_code, delay_s, delivery_id,
     summary (what the emulator did, in words)."""
-    return requests.get(site.url + "/emulator/faults/events", params={"after": after}, timeout=TIMEOUT).json()
+    return requests.get(site.url + "/emulator/faults/events", params={"after": after}, headers=ENGLISH,
+                        timeout=TIMEOUT).json()
 
 
 def fast(site, delay_s=1.0, shop_timeout=0.3):
