@@ -11,13 +11,14 @@ import re
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from . import redact
+from . import config, redact
 
 bp = Blueprint("code", __name__)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOP = os.path.join(ROOT, "shop")
 SHOWN = (".py", ".sql")
+MIN_SECRET = 8   # a shorter "secret" (a test's SECRET_KEY = "x") would only garble the code, not hide anything
 REF = re.compile(r"^(shop/[A-Za-z0-9_/]+\.(?:py|sql)):(\d+)(?: ([A-Za-z_][A-Za-z0-9_]*))?$")
 
 # The three files every PG package has, with the same role in each (shown side by side).
@@ -53,8 +54,19 @@ def source(path):
         return None
     with open(full, encoding="utf-8") as f:
         text = f.read()
-    return {"path": path, "lines": redact.text(text).split("\n")[:-1] if text.endswith("\n")
-            else redact.text(text).split("\n"), "functions": functions(text) if path.endswith(".py") else []}
+    shown = _redacted(text)
+    lines = shown.split("\n")
+    if shown.endswith("\n"):
+        lines.pop()
+    return {"path": path, "lines": lines, "functions": functions(text) if path.endswith(".py") else []}
+
+
+def _redacted(text):
+    """The source with every configured secret (e.g. the Toss docs secret key) as a [REDACTED:NAME] marker."""
+    for name, value in config.secret_values():
+        if len(value) >= MIN_SECRET:
+            text = text.replace(value, redact.marker(name))
+    return text
 
 
 def functions(text):

@@ -6,19 +6,22 @@ The rules, precisely:
   gives no msgid that translations/ko lacks; each has a non-empty, non-fuzzy Korean msgstr with the
   same %(name)s placeholders, and the compiled .mo says the same as the .po.
 
+* What is looked at on a page: its text nodes, the title / placeholder / aria-label / alt
+  attributes, and the strings of the JSON blocks that the page's scripts show. Not looked at, in
+  either language: <pre> and <code> (raw HTTP exchanges, source code, curl: data shown as it is) and
+  recorded step summaries (`.summary`, and the diagram's tooltips), which are log lines written once,
+  in English, when the step happened; each is shown next to its translated explanation.
+
 * Korean pages: no English UI phrase from the catalog shows. A phrase is a msgid's fixed text
   between placeholders with at least two Latin words (single words such as PG, URL or Card are also
   proper nouns and code, and are covered by the catalog test), for every msgid whose Korean differs
-  from it (proper nouns like "Toss Payments" keep their name). Looked at: text nodes, the title /
-  placeholder / aria-label / alt attributes, and the strings of the JSON blocks that the page's
-  scripts show. Not looked at: <pre> and <code> (raw HTTP, source, curl) and recorded step
-  summaries (`.summary`, and the diagram's tooltips): those are log lines written once, in English,
-  when the step happened, next to a translated explanation.
+  from it (proper nouns like "Toss Payments" keep their name).
 
-* English pages: no Hangul except PG data. Every run of Hangul in a text node or shown attribute
-  must be part of a Korean string that the PG itself defines (a Korean literal in the emulator's
-  source: payment method names such as 카드, bank and card company names, the PG's error messages),
-  or be the language switch's own "한국어".
+* English pages: no Hangul except PG data. Every run of Hangul must be part of a Korean string that
+  the PG itself defines (a Korean literal in the emulator's source: payment method names such as
+  카드, bank and card company names, the PG's error messages), or be the language switch's own
+  "한국어". (An order's name is what the shop told the PG in the buyer's language when the order was
+  made, so a flow made in Korean keeps its Korean name; the pages here are made in one language.)
 """
 import glob
 import json
@@ -128,7 +131,7 @@ def test_a_reason_stored_by_a_webhook_is_shown_in_the_readers_language(app):
     """An order's reason is written by whichever request settles it (a webhook has no reader)."""
     with app.test_request_context("/?lang=en"):
         assert i18n.relocalize("입금되었고 토스가 이를 확인했습니다.") == "The deposit arrived and Toss confirms it."
-        assert i18n.relocalize("위변조로 거절: 주문은 15,000원인데 포트원에는 100원으로 되어 있습니다. 상점이 "
+        assert i18n.relocalize("위변조로 거절: 주문 금액은 15,000원인데 포트원의 금액은 100원입니다. 상점이 "
                                "포트원에서 결제를 취소했습니다.") == (
             "Refused as forged: the order is KRW 15,000 but PortOne has KRW 100. "
             "The shop cancelled the payment at PortOne.")

@@ -303,7 +303,8 @@ def _forged(order, payment, failed):
     """Toss's record of this order's payment does not match what the shop stored: cancel it, mark FORGED."""
     why = "; ".join(c.summary for c in failed)
     ok = _cancel_forged(order["id"], payment.payment_key, why)
-    _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, _forged_reason(why, ok),
+    fields = ", ".join(MISMATCH_FIELDS.get(c.name, c.name) for c in failed)   # the same in every language
+    _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, _forged_reason(fields, ok),
           pg_payment_id=payment.payment_key)
 
 
@@ -324,6 +325,12 @@ def _cancel_forged(oid, payment_key, why):
                  "left for reconcile (flask reconcile or the button on /flows), which tries the cancel again",
                  kind="state", verdict="pass" if ok else "fail")
     return ok
+
+
+# The field of Toss's Payment that a failed after-confirm check compared (named in the order's reason).
+MISMATCH_FIELDS = {"toss.check_order_id": "orderId", "toss.check_total_amount": "totalAmount",
+                   "toss.check_payment_key": "paymentKey", "toss.check_status": "status",
+                   "toss.check_method": "method"}
 
 
 def _forged_reason(why, cancelled):
