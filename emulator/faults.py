@@ -115,7 +115,8 @@ def validate(data):
     """(pg, target, kind, count) from a JSON or form body, or raise ValueError with a message for people."""
     if not isinstance(data, dict):
         raise ValueError('Send JSON {"pg", "target", "kind", "count"}.')
-    pg, target, kind = data.get("pg"), data.get("target"), data.get("kind")
+    pg, target, kind = (v if isinstance(v, str) else None for v in (data.get("pg"), data.get("target"),
+                                                                     data.get("kind")))
     if pg not in TARGETS:
         raise ValueError(f"pg must be one of: {', '.join(TARGETS)}.")
     if target not in TARGETS[pg]:

@@ -160,12 +160,13 @@ def browser_event(order_id):
     order = orders.get(order_id)
     if order is None:
         return refused("NOT_FOUND", "There is no such order.", 404)
-    data = json_body()
-    if data is None:
-        return refused("BAD_REQUEST", "Send a JSON object.")
+    data = json_body() or {}
     phase, name, summary = data.get("phase"), data.get("name"), data.get("summary")
     if phase not in BROWSER_PHASES or not isinstance(name, str) or not EVENT_NAME.match(name) \
             or not name.startswith(order["pg"] + ".") or not isinstance(summary, str):
+        steps.record(order_id, "checkout", f"{order['pg']}.bad_event", "The page sent a browser event the "
+                     "shop could not read; it was ignored", kind="browser", actor_from="browser",
+                     verdict="fail", reported=True)
         return refused("BAD_EVENT", "A browser event needs a phase, a name like '%(pg)s.callback' and a "
                        "summary.", pg=order["pg"])
     sid = steps.record(order_id, phase, name, summary[:300], kind="browser", actor_from="browser",

@@ -172,8 +172,9 @@ def test_portone_token_5xx_keeps_the_order_open_with_a_plain_message(fast):
 def test_portone_token_down_webhook_asks_to_be_resent_and_the_retry_settles(fast):
     site = fast
     order = site.order("portone")
-    paid = portone.pay(site, order, notice_url=site.url + "/webhooks/portone")
+    # Armed before paying (the window needs no token), so the webhook always meets the fault.
     faults.arm(site, "portone", "get_token", "down", count=0)
+    paid = portone.pay(site, order, notice_url=site.url + "/webhooks/portone")
     # PortOne's webhook arrives while the shop cannot get a token: answered 503, so PortOne retries.
     assert until(lambda: any(d["last_status"] == 503 for d in deliveries(site, paid["imp_uid"])))
     [first] = deliveries(site, paid["imp_uid"])

@@ -194,9 +194,9 @@ def decide(payment_key):
     approve/slow: READY -> IN_PROGRESS (confirm due within 10 minutes), success redirect.
     decline_*: READY -> ABORTED with failure, fail redirect. close: no change; the SDK's Promise
     rejects with USER_CANCEL (a whole-page checkout goes to failUrl with PAY_PROCESS_CANCELED)."""
-    data = request.get_json(silent=True) or {}
-    outcome = data.get("outcome")
-    if outcome not in OUTCOMES:
+    data = request.get_json(silent=True)
+    outcome = data.get("outcome") if isinstance(data, dict) else None
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         return jsonify(code="INVALID_REQUEST", message=API["INVALID_REQUEST"][1]), 400
     if outcome == "slow":
         time.sleep(float(current_app.config.get("EMULATOR_SLOW_SECONDS")
