@@ -7,16 +7,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run serve test bench setup browser translations translations-update pot clean
 
-$(BIN)/activate: requirements.txt requirements-nodeps.txt
-	$(PYTHON) -m venv $(VENV)
+STAMP := $(VENV)/.installed
+
+# The virtualenv, with every pinned package; the stamp is written only after all installs passed.
+# (Debian's python3 needs python3-venv for `-m venv`; it is installed when missing.)
+$(STAMP): requirements.txt requirements-nodeps.txt
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv \
+	  && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
-	touch $(BIN)/activate
+	touch $(STAMP)
 
-setup: $(BIN)/activate translations
+setup: $(STAMP) translations
 
-translations: $(BIN)/activate
+translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel -q compile --use-fuzzy -d translations; fi
 
@@ -33,7 +39,7 @@ pot:
 	  --project='PG Sandbox' --copyright-holder='PG Sandbox' -o $(POT) .
 
 # Re-extract and merge new strings into translations/ko (then translate the empty msgstr's).
-translations-update: $(BIN)/activate
+translations-update: $(STAMP)
 	@$(MAKE) --no-print-directory pot POT=translations/messages.pot
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l ko --no-fuzzy-matching \
 	  --ignore-obsolete
