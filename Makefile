@@ -28,8 +28,9 @@ translations: $(STAMP)
 
 # Every translatable string: _() / gettext in code and templates, plus the helpers that mark
 # messages translated later (N_, _l / lazy_gettext) or take one as an argument
-# (shop.views.refused(error, message), catalog.OrderRefused(error, message)).
-BABEL_KEYWORDS := -k N_ -k _l -k lazy_gettext -k refused:2 -k OrderRefused:2
+# (shop.views.refused(error, message), catalog.OrderRefused(error, message)), and i18n.msg(message,
+# **values): a message stored now and rendered later in the reader's language.
+BABEL_KEYWORDS := -k N_ -k _l -k lazy_gettext -k msg -k refused:2 -k OrderRefused:2
 POT ?= translations/messages.pot
 
 # The catalog template (tests/test_i18n.py extracts with this same target into a temporary file).

@@ -1,13 +1,12 @@
-"""Language choice shared by the shop and the emulator: Korean by default, English on request.
+"""Language choice shared by the shop and the emulator (Korean by default, English on request), and
+stored messages (msg(), render()) shown in the reader's language.
 
 The choice lives in a plain `lang` cookie (not the session), so the shop's pages and the
 emulator's hosted windows, which are two apps, always speak the same language.
 """
+import json
 import os
-import re
-import threading
 
-from babel.support import Translations
 from flask import g, request
 from flask_babel import Babel, get_locale, gettext
 
@@ -35,96 +34,117 @@ def _remember(response):
     return response
 
 
-# ---- stored sentences ----------------------------------------------------------------------------
-# Some sentences are written once and read later by someone else (an order's reason, written by
-# whichever request settled it: a webhook has no reader). relocalize() shows such a sentence in
-# the reader's language when it is a catalog message, in any of our languages.
+# ---- stored messages -----------------------------------------------------------------------------
+# Some text is written once and read later by someone else, in either language: a step's summary,
+# an order's reason (written by whichever request settled it: a webhook has no reader). Such text
+# is stored as a catalog message id plus its values, and rendered in the reader's language when it
+# is shown:
+#
+#     msg("Order %(before)s → %(after)s: %(reason)s", before="pending", after="paid", reason=msg(...))
+#     -> '{"m":"Order %(before)s → %(after)s: %(reason)s","v":{"before":"pending",...}}'
+#
+# Values are plain data (PG data, ids, numbers), shown as they are, except:
+#   * a value that is itself a msg() is a nested message, rendered in the reader's language too;
+#   * a list is rendered item by item, joined with "; ";
+#   * an int under a key ending in `_won` is money: 15,000원 in Korean, KRW 15,000 in English.
+# `msg` is an extraction keyword (Makefile BABEL_KEYWORDS), so every msgid lands in the catalog.
+# Plain text (the PG's own words, rows written before messages were stored) renders as it is.
 
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-MONEY = re.compile(r"^(?:KRW ([0-9][0-9,]*)|([0-9][0-9,]*)원)$")
-MIN_LITERAL = 8   # a pattern needs this much fixed text, so that "%(amount)s won" matches nothing by chance
-_index = None
-_index_lock = threading.Lock()
-
-
-def _catalog_pairs():
-    """(msgid, msgstr) of every translated message of every catalog language."""
-    pairs = []
-    for lang in LANGUAGES:
-        if lang == "en":
-            continue
-        t = Translations.load(os.path.join(ROOT, "translations"), [lang])
-        pairs += [(k, v) for k, v in getattr(t, "_catalog", {}).items() if isinstance(k, str) and k and v]
-    return pairs
+class Msg(str):
+    """A catalog message and its values, as the JSON text stored in a TEXT column (see msg())."""
+    __slots__ = ()
 
 
-def _pattern(text):
-    parts, names, pos = [], set(), 0
-    for m in PLACEHOLDER.finditer(text):
-        parts.append(re.escape(text[pos:m.start()]))
-        name = m.group(1)
-        parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
-        names.add(name)
-        pos = m.end()
-    parts.append(re.escape(text[pos:]))
-    return "".join(parts), len(PLACEHOLDER.sub("", text).strip())
+def msg(msgid, **values):
+    """A message to store now and render later in the reader's language."""
+    return Msg(_dumps({"m": msgid, "v": {k: _plain(v) for k, v in values.items()}}))
 
 
-def _build_index():
-    exact, patterns = {}, []
-    for msgid, msgstr in _catalog_pairs():
-        for text in (msgid, msgstr):
-            if not PLACEHOLDER.search(msgid):
-                exact.setdefault(text.strip(), msgid)
-                continue
-            body, literal = _pattern(text.strip())
-            if literal >= MIN_LITERAL:
-                patterns.append((literal, re.compile("^" + body + "$", re.S),
-                                 re.compile("^" + body + r"(?P<_rest>\s.*)$", re.S), msgid))
-    patterns.sort(key=lambda p: -p[0])
-    return exact, patterns
+def _dumps(data):
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _index_now():
-    global _index
-    with _index_lock:
-        if _index is None:
-            _index = _build_index()
-        return _index
+def _plain(value):
+    if isinstance(value, Msg):
+        return json.loads(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)   # anything else (a dict from a PG answer, an enum) is data, never a message
 
 
-def _value(value):
-    m = MONEY.match(value.strip())
-    if m:
-        amount = int((m.group(1) or m.group(2)).replace(",", ""))
-        return f"KRW {amount:,}" if str(get_locale()) == "en" else f"{amount:,}원"
-    return relocalize(value)
+def stored(value, clean=None):
+    """The text to write into a TEXT column for a message or a plain text.
+
+    clean(str) -> str is applied to every text value (e.g. redaction), never to a msgid. Plain
+    text that could be read as a stored message (it starts with "{") is wrapped as {"t": text},
+    so text from outside (a browser, a PG) never becomes a message."""
+    clean = clean or (lambda s: s)
+    if isinstance(value, Msg):
+        return _dumps(_cleaned(json.loads(value), clean))
+    text = clean("" if value is None else str(value))
+    return _dumps({"t": text}) if text.startswith("{") else text
 
 
-def relocalize(text, _depth=0):
-    """A stored sentence in this request's language, if it is one of the catalog's messages (in any
-    of our languages, values carried over); otherwise (PG data, free text) the text as it is."""
-    if not isinstance(text, str) or not text.strip() or _depth > 3:
+def _cleaned(node, clean):
+    if isinstance(node, dict):   # a message: {"m": msgid, "v": {...}}
+        return {"m": node["m"], "v": {k: _cleaned(v, clean) for k, v in node.get("v", {}).items()}}
+    if isinstance(node, list):
+        return [_cleaned(v, clean) for v in node]
+    return clean(node) if isinstance(node, str) else node
+
+
+def _loaded(text):
+    if not isinstance(text, str) or not text.startswith('{"'):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def parse(text):
+    """The stored message {"m", "v"} in text, or None for plain text."""
+    data = _loaded(text)
+    return data if data is not None and isinstance(data.get("m"), str) else None
+
+
+def render(text):
+    """Stored text in this request's language: a stored message rendered, plain text as it is."""
+    data = _loaded(text)
+    if data is None:
         return text
-    exact, patterns = _index_now()
-    stripped = text.strip()
-    if stripped in exact:
-        return gettext(exact[stripped])
-    for _literal, full, _prefix, msgid in patterns:
-        m = full.match(stripped)
-        if m:
-            return gettext(msgid, **{k: _value(v) for k, v in m.groupdict().items()})
-    # Two sentences written one after the other: the first a catalog message, then the rest.
-    for key in sorted(exact, key=len, reverse=True):
-        if len(key) >= MIN_LITERAL and stripped.startswith(key) and stripped[len(key):][:1].isspace():
-            return gettext(exact[key]) + " " + relocalize(stripped[len(key):].strip(), _depth + 1)
-    for _literal, _full, prefix, msgid in patterns:
-        m = prefix.match(stripped)
-        if m:
-            values = {k: _value(v) for k, v in m.groupdict().items() if k != "_rest"}
-            rest = relocalize(m.group("_rest").strip(), _depth + 1)
-            return gettext(msgid, **values).rstrip() + " " + rest
-    return text
+    if isinstance(data.get("m"), str):
+        return _render(data)
+    return data["t"] if isinstance(data.get("t"), str) else text
+
+
+def _render(data):
+    values = data.get("v") if isinstance(data.get("v"), dict) else {}
+    msgid, values = data["m"], {k: _value(k, v) for k, v in values.items()}
+    try:
+        return gettext(msgid, **values)
+    except (KeyError, TypeError, ValueError):   # a row written by another version of the message
+        return msgid
+
+
+def _value(key, value):
+    if isinstance(value, dict) and isinstance(value.get("m"), str):
+        return _render(value)
+    if isinstance(value, list):
+        return "; ".join(str(_value(key, v)) for v in value)
+    if key.endswith("_won") and isinstance(value, int) and not isinstance(value, bool):
+        return money(value)
+    return value
+
+
+def money(amount):
+    """Won as the PGs show it: 15,000원 in Korean, KRW 15,000 in English."""
+    if amount is None:
+        return ""
+    return f"KRW {amount:,}" if str(get_locale()) == "en" else f"{amount:,}원"
 
 
 def init_app(app):
@@ -132,7 +152,7 @@ def init_app(app):
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember)
-    app.add_template_filter(relocalize, "relocalized")
+    app.add_template_filter(render, "rendered")
 
     @app.context_processor
     def _lang():

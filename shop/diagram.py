@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
+import i18n
+
 from . import explain
 
 LOST = {"timeout": _l("no answer in time"), "unreachable": _l("unreachable")}
@@ -73,7 +75,7 @@ def layout(order, steps):
             y += 8
         fail = s["verdict"] == "fail"
         base = {"step_id": s["id"], "phase": s["phase"], "fail": fail, "dashed": bool(s["reported"]),
-                "title": s["summary"]}
+                "title": i18n.render(s["summary"])}
         exchange = s["exchange"] if isinstance(s["exchange"], dict) else {}
         request = exchange.get("request") if isinstance(exchange.get("request"), dict) else None
         a, b = x_of(s["actor_from"]), x_of(s["actor_to"])

@@ -3,6 +3,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+import i18n
+
 PHASE_TITLES = {
     "order": _l("Order"),
     "checkout": _l("Checkout"),
@@ -246,7 +248,7 @@ def _by_prefix(table, name):
 def explanation(step):
     """One plain line for the step: from the table by name, else the step's own summary."""
     found = _by_prefix(EXPLANATIONS, step["name"])
-    return str(found) if found is not None else step["summary"]
+    return str(found) if found is not None else i18n.render(step["summary"])
 
 
 def doc_url(step):

@@ -98,7 +98,7 @@ def _flow_row(r):
     return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
             "status": r["status"], "status_title": str(_status_title(r["status"])),
-            "verdict": explain.verdict_of(r["status"]), "reason": r["reason"],
+            "verdict": explain.verdict_of(r["status"]), "reason": i18n.render(r["reason"]),
             "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
 
 
@@ -117,7 +117,7 @@ def order_summary(order):
     out["coupons"] = [c for c in order["coupons"].split(",") if c]
     out["status_title"] = str(_status_title(order["status"]))
     out["verdict"] = explain.verdict_of(order["status"])
-    out["reason"] = i18n.relocalize(order["reason"])   # stored in the words of whoever settled it
+    out["reason"] = i18n.render(order["reason"])   # stored as a message: shown in the reader's language
     return out
 
 
@@ -275,7 +275,7 @@ def step_view(step, start):
         "name": step["name"], "kind": step["kind"],
         "actor_from": step["actor_from"], "actor_to": step["actor_to"],
         "actors": f"{explain.actor_name(step['actor_from'])} → {explain.actor_name(step['actor_to'])}",
-        "summary": step["summary"], "verdict": step["verdict"], "expected": step["expected"],
+        "summary": i18n.render(step["summary"]), "verdict": step["verdict"], "expected": step["expected"],
         "actual": step["actual"], "compared": compared(step), "reported": step["reported"],
         "started_at": step["started_at"], "t_ms": round((step["started_at"] - start) * 1000, 1),
         "duration_ms": step["duration_ms"], "explanation": explain.explanation(step),
@@ -344,10 +344,14 @@ def step_explanation(name, summary=""):
 
 @bp.get("/api/flows/<order_id>/steps")
 def flow_steps(order_id):
-    """Steps after ?after=<step id>, for the live log: {order_id, status, steps}."""
+    """Steps after ?after=<step id>, for the live log: {order_id, status, steps}; each summary in the
+    request's language."""
     order = _order_or_404(order_id)
     after = request.args.get("after", 0, type=int)
-    return jsonify(order_id=order_id, status=order["status"], steps=steps.for_order(order_id, after))
+    rows = steps.for_order(order_id, after)
+    for s in rows:
+        s["summary"] = i18n.render(s["summary"])
+    return jsonify(order_id=order_id, status=order["status"], steps=rows)
 
 
 @bp.get("/flows")

@@ -7,6 +7,8 @@ import requests
 from flask import current_app
 from urllib3.exceptions import ProtocolError
 
+from i18n import msg
+
 from . import redact, steps
 
 _local = threading.local()
@@ -53,6 +55,7 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
          form=None, params=None, timeout=None):
     """Send one request to the PG and record it as a step of order_id's flow.
 
+    summary: an i18n.msg() saying what the call is for; the step adds how it ended.
     Returns the requests.Response for any HTTP status (the caller reads the PG's error codes;
     a 5xx is recorded as a 'fault' step). Raises PGTimeout when the request was sent but no answer
     came (read timeout or connection closed: outcome unknown) and PGUnreachable when the
@@ -71,13 +74,15 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
     except requests.RequestException as e:
         if _sent(e):
             exchange["error"] = "timeout"
-            lost = (f"no answer within {timeout[1]:g}s" if isinstance(e, requests.Timeout)
-                    else "the connection closed without an answer")
-            _record(order_id, phase, name, provider, f"{summary}: {lost} (outcome unknown)", exchange,
-                    started, "fault", "fail")
+            lost = (msg("%(what)s: no answer within %(seconds)ss (outcome unknown)", what=summary,
+                        seconds=f"{timeout[1]:g}") if isinstance(e, requests.Timeout)
+                    else msg("%(what)s: the connection closed without an answer (outcome unknown)",
+                             what=summary))
+            _record(order_id, phase, name, provider, lost, exchange, started, "fault", "fail")
             raise PGTimeout(name) from e
         exchange["error"] = "unreachable"
-        _record(order_id, phase, name, provider, f"{summary}: could not reach the PG (nothing was sent)",
+        _record(order_id, phase, name, provider,
+                msg("%(what)s: could not reach the PG (nothing was sent)", what=summary),
                 exchange, started, "fault", "fail")
         raise PGUnreachable(name) from e
     ctype = resp.headers.get("Content-Type", "")
@@ -86,8 +91,8 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
         "body": redact.body(_body_of(resp.text, ctype))}
     verdict = "info" if resp.status_code < 400 else "fail"
     kind = "fault" if resp.status_code >= 500 else "http_out"
-    _record(order_id, phase, name, provider, f"{summary} → HTTP {resp.status_code}", exchange, started,
-            kind, verdict)
+    _record(order_id, phase, name, provider, msg("%(what)s → HTTP %(status)s", what=summary,
+                                                 status=resp.status_code), exchange, started, kind, verdict)
     return resp
 
 

@@ -5,6 +5,8 @@ import time
 from datetime import datetime
 from enum import StrEnum
 
+import i18n
+
 from .db import get_db, transaction
 
 
@@ -72,10 +74,11 @@ def transition(order_id, from_statuses, to_status, reason="", **fields):
     """Move an order to to_status only if it is now in from_statuses. True if this call moved it.
 
     This one UPDATE is the single place a status changes, so concurrent callers (callback,
-    webhook, refresh) get exactly one winner.
+    webhook, refresh) get exactly one winner. reason: an i18n.msg(), so that every reader sees it
+    in their own language (whoever settled the order: a webhook has no reader).
     """
     allowed = ["pg_payment_id", "pg_secret", "vbank", "paid_at"]
-    sets, args = ["status = ?", "reason = ?", "updated_at = ?"], [to_status, reason, time.time()]
+    sets, args = ["status = ?", "reason = ?", "updated_at = ?"], [to_status, i18n.stored(reason), time.time()]
     for key, value in fields.items():
         if key not in allowed:
             raise TypeError(f"transition() cannot set {key}")

@@ -108,8 +108,8 @@ def _status_word(status):
               help="Only orders not updated for this many seconds (leave flows in progress alone).")
 @click.option("--abandon-after", type=float, default=ABANDON_AFTER_S, show_default=True,
               help="An order the PG has no payment for is marked failed once it is this many seconds old.")
-@click.option("--lang", default=None, help="Language of the report and of the reasons stored (default: "
-              "the site's default language).")
+@click.option("--lang", default=None, help="Language of the report (default: the site's default language). "
+              "Reasons and steps are stored as messages, shown later in each reader's language.")
 def reconcile_command(pg, older_than, abandon_after, lang):
     """Ask the PG about every pending or unknown order and settle it."""
     with force_locale(lang or current_app.config.get("BABEL_DEFAULT_LOCALE", "ko")):

@@ -4,6 +4,8 @@ import os
 import sys
 import time
 
+import i18n
+
 from . import redact
 from .db import get_db
 
@@ -32,7 +34,9 @@ def _code_ref():
 def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", actor_to="shop",
            verdict=None, expected=None, actual=None, reported=False, exchange=None,
            started_at=None, duration_ms=None):
-    """Append a step to the order's flow and return its id. Everything stored is redacted."""
+    """Append a step to the order's flow and return its id. Everything stored is redacted.
+
+    summary: an i18n.msg() (rendered in each reader's language when shown; its values are redacted)."""
     if phase not in PHASES:
         raise ValueError(f"unknown phase {phase!r}")
     if kind not in KINDS:
@@ -43,7 +47,7 @@ def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", a
         "INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict,"
         " expected, actual, reported, exchange, code_ref, started_at, duration_ms)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (order_id, phase, name, kind, actor_from, actor_to, redact.text(str(summary)), verdict,
+        (order_id, phase, name, kind, actor_from, actor_to, i18n.stored(summary, redact.text), verdict,
          _str(expected), _str(actual), 1 if reported else 0,
          json.dumps(redact.body(exchange), ensure_ascii=False) if exchange is not None else None,
          _code_ref(), started_at or time.time(), duration_ms))

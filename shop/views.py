@@ -6,8 +6,11 @@ import secrets
 from datetime import date
 
 from flask import Blueprint, abort, jsonify, render_template, request, session
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_babel import gettext as _
+
+import i18n
+from i18n import msg
 
 from . import catalog, config, orders, steps
 
@@ -15,6 +18,19 @@ bp = Blueprint("shop", __name__)
 
 BROWSER_PHASES = ("checkout", "authenticate", "return")
 EVENT_NAME = re.compile(r"^(portone|toss)\.[a-z_.]{1,60}$")
+
+# What a browser-reported step may say: the page sends a summary_key from this table and its values,
+# never prose, so the summary is shown in each reader's language. The values are the browser's word:
+# shown as data (text of at most 200 characters; an int for a `_won` value), never as a message.
+BROWSER_SUMMARIES = {
+    "portone.request_pay": catalog.N_("IMP.request_pay(%(pg)s, %(pay_method)s, %(amount)s)"),
+    "portone.callback_paid": catalog.N_("IMP.request_pay callback: imp_uid %(imp_uid)s"),
+    "portone.callback_error": catalog.N_("IMP.request_pay callback: error %(code)s %(message)s"),
+    "toss.request_payment": catalog.N_("widget.requestPayment for %(amount_won)s (amount set by "
+                                       "renderPaymentMethods/updateAmount from the server's price)"),
+    "toss.rejection": catalog.N_("requestPayment was rejected: %(code)s %(message)s"),
+}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def customer_key():
@@ -57,9 +73,7 @@ def _quote(data):
 @bp.app_template_global()
 def money(amount):
     """Won as the PGs show it: 15,000원 in Korean, KRW 15,000 in English."""
-    if amount is None:
-        return ""
-    return f"KRW {amount:,}" if str(get_locale()) == "en" else f"{amount:,}원"
+    return i18n.money(amount)
 
 
 STATUS_TITLES = {
@@ -133,14 +147,18 @@ def place_order(pg, data):
         return None, refused(e.code, e.message, **e.params)
     except sqlite3.IntegrityError:
         return None, refused("COUPON_ALREADY_USED", "Coupon %(code)s has already been used.", code="FIRSTBUY")
+    coupons = ", ".join(c for c in data.get("coupons") or [] if isinstance(c, str))
     steps.record(order["id"], "order", "shop.create_order",
-                 f"Browser asked for {q.quantity} × {q.product_id} with coupons "
-                 f"{', '.join(data.get('coupons') or []) or 'none'}", kind="http_in",
+                 msg("Browser asked for %(quantity)s × %(product)s with coupons %(coupons)s", quantity=q.quantity,
+                     product=q.product_id, coupons=coupons) if coupons else
+                 msg("Browser asked for %(quantity)s × %(product)s with no coupon", quantity=q.quantity,
+                     product=q.product_id), kind="http_in",
                  actor_from="browser", actor_to="shop", verdict="info",
                  exchange={"request": {"method": "POST", "url": request.path, "body": data}})
     steps.record(order["id"], "order", "shop.price_order",
-                 f"Server priced the order: {q.subtotal:,} − {q.discount:,} = {q.amount:,} won; stored "
-                 f"as {order['id']}", kind="state", verdict="pass", expected=q.amount)
+                 msg("Server priced the order: %(subtotal_won)s − %(discount_won)s = %(amount_won)s; stored as "
+                     "%(order_id)s", subtotal_won=q.subtotal, discount_won=q.discount, amount_won=q.amount,
+                     order_id=order["id"]), kind="state", verdict="pass", expected=q.amount)
     return order, None
 
 
@@ -151,7 +169,7 @@ def order_view(order):
             "coupons": [c for c in order["coupons"].split(",") if c], "status": order["status"],
             "pay_method": order["pay_method"], "buyer_name": order["buyer_name"],
             "buyer_email": order["buyer_email"], "customer_key": order["customer_key"],
-            "reason": order["reason"]}
+            "reason": i18n.render(order["reason"])}
 
 
 @bp.post("/api/flows/<order_id>/events")
@@ -161,18 +179,33 @@ def browser_event(order_id):
     if order is None:
         return refused("NOT_FOUND", "There is no such order.", 404)
     data = json_body() or {}
-    phase, name, summary = data.get("phase"), data.get("name"), data.get("summary")
+    phase, name, key = data.get("phase"), data.get("name"), data.get("summary_key")
+    values = data.get("values") if isinstance(data.get("values"), dict) else {}
     if phase not in BROWSER_PHASES or not isinstance(name, str) or not EVENT_NAME.match(name) \
-            or not name.startswith(order["pg"] + ".") or not isinstance(summary, str):
-        steps.record(order_id, "checkout", f"{order['pg']}.bad_event", "The page sent a browser event the "
-                     "shop could not read; it was ignored", kind="browser", actor_from="browser",
+            or not name.startswith(order["pg"] + ".") or key not in BROWSER_SUMMARIES \
+            or not key.startswith(order["pg"] + "."):
+        steps.record(order_id, "checkout", f"{order['pg']}.bad_event", msg("The page sent a browser event the "
+                     "shop could not read; it was ignored"), kind="browser", actor_from="browser",
                      verdict="fail", reported=True)
         return refused("BAD_EVENT", "A browser event needs a phase, a name like '%(pg)s.callback' and a "
-                       "summary.", pg=order["pg"])
-    sid = steps.record(order_id, phase, name, summary[:300], kind="browser", actor_from="browser",
+                       "summary_key the shop knows.", pg=order["pg"])
+    sid = steps.record(order_id, phase, name, browser_summary(key, values), kind="browser", actor_from="browser",
                        actor_to=data.get("to") if data.get("to") in steps.ACTORS else "browser",
                        verdict="info", reported=True, exchange={"browser": data.get("data")})
     return jsonify(step_id=sid), 201
+
+
+def browser_summary(key, values):
+    """The stored summary of a browser event: BROWSER_SUMMARIES[key] with the page's values as data."""
+    msgid = BROWSER_SUMMARIES[key]
+    shown = {}
+    for name in PLACEHOLDER.findall(msgid):
+        value = values.get(name)
+        if name.endswith("_won") and isinstance(value, int) and not isinstance(value, bool):
+            shown[name] = value
+        else:
+            shown[name] = "" if value is None else str(value)[:200]
+    return msg(msgid, **shown)
 
 
 @bp.get("/orders/<order_id>")

@@ -20,5 +20,5 @@ def test_run_an_attack_see_it_held_and_open_the_flow_with_the_failed_check(page)
     expect(page.locator("#timeline")).to_be_visible()
     check = page.locator('li.step[data-name="portone.check_amount"]').first
     expect(check).to_have_class("step verdict-fail kind-check")
-    expect(check.locator(".summary")).to_have_text("stored 15,000원 ≠ paid 100원")
+    expect(check.locator(".summary")).to_have_text("stored KRW 15,000 ≠ paid KRW 100")
     expect(page.locator('li.step[data-name="portone.cancelled"].verdict-pass')).to_have_count(1)

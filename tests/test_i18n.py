@@ -7,10 +7,12 @@ The rules, precisely:
   same %(name)s placeholders, and the compiled .mo says the same as the .po.
 
 * What is looked at on a page: its text nodes, the title / placeholder / aria-label / alt
-  attributes, and the strings of the JSON blocks that the page's scripts show. Not looked at, in
-  either language: <pre> and <code> (raw HTTP exchanges, source code, curl: data shown as it is) and
-  recorded step summaries (`.summary`, and the diagram's tooltips), which are log lines written once,
-  in English, when the step happened; each is shown next to its translated explanation.
+  attributes, and the strings of the JSON blocks that the page's scripts show, including recorded
+  step summaries (`.summary`, the diagram's tooltips) and order reasons: they are stored as message
+  ids with values (i18n.msg) and shown in the reader's language. The live log's and the
+  walkthrough's JSON feeds (/api/flows/<id>/steps, /api/flows/<id>) are looked at the same way: their
+  summaries and reasons. Not looked at, in either language: <pre> and <code> (raw HTTP exchanges,
+  source code, curl: data shown as it is).
 
 * Korean pages: no English UI phrase from the catalog shows. A phrase is a msgid's fixed text
   between placeholders with at least two Latin words (single words such as PG, URL or Card are also
@@ -24,6 +26,7 @@ The rules, precisely:
   made, so a flow made in Korean keeps its Korean name; the pages here are made in one language.)
 """
 import glob
+import html
 import json
 import os
 import re
@@ -127,21 +130,60 @@ def test_money_as_the_pgs_show_it(site):
     assert "KRW 15,000" in site.get(f"/orders/{order['order_id']}?lang=en").text
 
 
-def test_a_reason_stored_by_a_webhook_is_shown_in_the_readers_language(app):
-    """An order's reason is written by whichever request settles it (a webhook has no reader)."""
+def test_a_stored_message_is_shown_in_the_readers_language(app):
+    """A reason or a summary is written once (a webhook has no reader) and read later in either language."""
+    forged = i18n.msg("Refused as forged: %(what)s. The shop cancelled the payment at PortOne.",
+                      what=i18n.msg("the order is %(stored_won)s but PortOne has %(paid_won)s",
+                                    stored_won=15000, paid_won=100))
+    http = i18n.msg("%(what)s → HTTP %(status)s", status=200,
+                    what=i18n.msg("Read payment %(payment_key)s back from Toss", payment_key="tgen_1"))
+    toss = i18n.msg("Cancelled the mismatching payment at Toss (%(why)s)",
+                    why=[i18n.msg("Order is already %(status)s", status="paid"), "카드사 점검 시간입니다"])
     with app.test_request_context("/?lang=en"):
-        assert i18n.relocalize("입금되었고 토스가 이를 확인했습니다.") == "The deposit arrived and Toss confirms it."
-        assert i18n.relocalize("위변조로 거절: 주문 금액은 15,000원인데 포트원의 금액은 100원입니다. 상점이 "
-                               "포트원에서 결제를 취소했습니다.") == (
-            "Refused as forged: the order is KRW 15,000 but PortOne has KRW 100. "
-            "The shop cancelled the payment at PortOne.")
-        assert i18n.relocalize("카드사 점검 시간입니다") == "카드사 점검 시간입니다"   # PG data stays as it is
+        assert i18n.render(forged) == ("Refused as forged: the order is KRW 15,000 but PortOne has KRW 100. "
+                                       "The shop cancelled the payment at PortOne.")
+        assert i18n.render(http) == "Read payment tgen_1 back from Toss → HTTP 200"
+        assert i18n.render(toss) == ("Cancelled the mismatching payment at Toss (Order is already paid; "
+                                     "카드사 점검 시간입니다)")       # PG data stays as it is
     with app.test_request_context("/?lang=ko"):
-        assert i18n.relocalize("PortOne confirmed that KRW 15,000 was paid for this order, and every check "
-                               "passed.") == "포트원이 이 주문에 15,000원이 결제되었다고 확인했고, 모든 검증을 통과했습니다."
-        assert i18n.relocalize("Toss's record of this payment did not match the order (amount). The payment "
-                               "was cancelled at Toss.") == \
-            "이 결제에 대한 토스의 기록이 주문과 맞지 않습니다(amount). 토스에서 결제를 취소했습니다."
+        assert i18n.render(forged) == ("위변조로 거절: 주문 금액은 15,000원인데 포트원의 금액은 100원입니다. "
+                                       "상점이 포트원에서 결제를 취소했습니다.")
+        assert i18n.render(http) == "토스에서 결제 tgen_1 다시 조회 → HTTP 200"
+        assert i18n.render("카드사 점검 시간입니다") == "카드사 점검 시간입니다"   # plain text, e.g. an older row
+        assert i18n.render(None) is None and i18n.render("") == ""
+
+
+def test_text_from_outside_is_never_rendered_as_a_message(app):
+    """Text a browser or a PG wrote stays text: stored() wraps anything that could read as a message,
+    values are data, and a redaction applies to the values only."""
+    sneaky = '{"m":"%(x)999999999s","v":{"x":1}}'
+    assert i18n.parse(i18n.stored(sneaky)) is None
+    inside = i18n.msg("Toss refused the confirmation: %(code)s (%(message)s)", code="X", message=sneaky)
+    redacted = i18n.stored(inside, lambda s: s.replace("X", "[REDACTED:secret]"))
+    with app.test_request_context("/?lang=en"):
+        assert i18n.render(i18n.stored(sneaky)) == sneaky
+        assert i18n.render(redacted) == f"Toss refused the confirmation: [REDACTED:secret] ({sneaky})"
+        assert i18n.render('{"m": "broken %(x)s", "v": {}}') == "broken %(x)s"   # never a 500
+
+
+def test_a_browser_event_says_one_of_the_shops_own_sentences(site):
+    """The page sends a summary_key from a whitelist and values; the values are shown as data."""
+    order = site.order("toss", "shoes")
+    url = f"/api/flows/{order['order_id']}/events"
+    assert site.post(url, json={"phase": "checkout", "name": "toss.request_payment",
+                                "summary_key": "toss.request_payment", "values": {"amount_won": 15000}}).status_code == 201
+    assert site.post(url, json={"phase": "checkout", "name": "toss.rejection", "summary_key": "toss.rejection",
+                                "values": {"code": "USER_CANCEL", "message": '{"m":"Not paid","v":{}}'}}).status_code == 201
+    assert site.post(url, json={"phase": "checkout", "name": "toss.x", "summary_key": "Not paid"}).status_code == 400
+    assert site.post(url, json={"phase": "checkout", "name": "toss.x", "summary": "free text"}).status_code == 400
+    assert site.post(url, json={"phase": "checkout", "name": "toss.x",
+                                "summary_key": "portone.request_pay"}).status_code == 400   # another PG's sentence
+    feed = site.get(f"/api/flows/{order['order_id']}/steps", headers={"Accept-Language": "en"}).json()["steps"]
+    reported = [s["summary"] for s in feed if s["reported"]]
+    assert reported[:2] == ["widget.requestPayment for KRW 15,000 (amount set by renderPaymentMethods/updateAmount "
+                            "from the server's price)", 'requestPayment was rejected: USER_CANCEL {"m":"Not paid","v":{}}']
+    korean = site.get(f"/api/flows/{order['order_id']}/steps", headers={"Accept-Language": "ko"}).json()["steps"]
+    assert [s["summary"] for s in korean if s["reported"]][0].startswith("widget.requestPayment 호출, 금액 15,000원")
 
 
 # ---- every page, in each language --------------------------------------------------------------
@@ -157,14 +199,7 @@ class Visible(HTMLParser):
         self.texts, self.stack, self.json = [], [], None
 
     def _skipping(self):
-        for tag, attrs in self.stack:
-            classes = (attrs.get("class") or "").split()
-            if tag in self.SKIP or "summary" in classes or (tag == "title" and self._in_svg_message()):
-                return True
-        return False
-
-    def _in_svg_message(self):
-        return any("message" in (a.get("class") or "").split() for _t, a in self.stack)
+        return any(tag in self.SKIP for tag, _attrs in self.stack)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -211,6 +246,12 @@ def visible_texts(html):
     parser = Visible()
     parser.feed(html)
     return parser.texts
+
+
+def feed_texts(answer):
+    """What the live log and the walkthrough show from a JSON feed: each step's summary, the order's reason."""
+    order = answer.get("order") or {}
+    return [s["summary"] for s in answer["steps"]] + ([order["reason"]] if order.get("reason") else [])
 
 
 def english_phrases():
@@ -267,6 +308,10 @@ def pages(site, lang):
     out.update({"toss result": f"/orders/{order['order_id']}", "toss flow": f"/flows/{order['order_id']}",
                 "fail": path_of(failed["redirect_url"]), "toss window": path_of(open_toss["window_url"])})
     out["compare both"] = f"/flows/compare?a={paid['order_id']}&b={order['order_id']}"
+    for pg, oid in (("portone", paid["order_id"]), ("toss", order["order_id"]), ("toss declined", declined["order_id"]),
+                    ("portone vbank", vbank["order_id"])):
+        out[f"{pg} live feed"] = f"/api/flows/{oid}/steps"
+        out[f"{pg} flow json"] = f"/api/flows/{oid}"
     if site.get("/lab").status_code == 200:
         out["attack lab"] = "/lab"
     return out
@@ -279,8 +324,11 @@ def test_every_page_in_korean_shows_no_english_ui_phrase(site):
     for name, path in pages(site, "ko").items():
         resp = site.get(path)
         assert resp.status_code in (200, 400, 402), (name, path, resp.status_code)
-        assert '<html lang="ko">' in resp.text, name
-        texts = visible_texts(resp.text)
+        if path.startswith("/api/"):
+            texts = feed_texts(resp.json())
+        else:
+            assert '<html lang="ko">' in resp.text, name
+            texts = visible_texts(resp.text)
         assert any(HANGUL.search(t) for t in texts), name
         for text in texts:
             for phrase in phrases:
@@ -294,18 +342,46 @@ def test_every_page_in_english_shows_hangul_only_as_pg_data(site):
     problems = []
     for name, path in pages(site, "en").items():
         resp = site.get(path)
-        assert '<html lang="en">' in resp.text, name
-        for text in visible_texts(resp.text):
+        if path.startswith("/api/"):
+            texts = feed_texts(resp.json())
+            assert texts, name
+        else:
+            assert '<html lang="en">' in resp.text, name
+            texts = visible_texts(resp.text)
+        for text in texts:
             for run in HANGUL.findall(text):
                 if run != "한국어" and not any(run in pg for pg in allowed):
                     problems.append(f"{name} ({path}): {run!r} in {text[:120]!r}")
     assert not problems, "Hangul that is not PG data on English pages:\n" + "\n".join(problems)
 
 
+def test_every_step_summary_of_a_real_flow_is_korean_on_a_korean_page(site):
+    """A PortOne and a Toss flow, paid over real HTTP: each line of the timeline and of the live feed
+    is a Korean sentence (the values in it are data: ids, codes, amounts); in English only PG data is Korean
+    (the method 카드)."""
+    site.get("/?lang=ko")
+    paid = site.order("portone", "shoes")
+    got = portone_driver.pay(site, paid)
+    site.post("/payments/complete", json={"imp_uid": got["imp_uid"], "merchant_uid": paid["order_id"]})
+    order = site.order("toss", "shoes")
+    assert site.get(path_of(toss_driver.pay(site, order)["redirect_url"])).ok
+    for oid in (paid["order_id"], order["order_id"]):
+        assert site.get(f"/api/flows/{oid}/steps").json()["status"] == "paid"
+        timeline = [html.unescape(s) for s in re.findall(r'<span class="summary">(.*?)</span>',
+                                                          site.get(f"/flows/{oid}").text, re.S)]
+        feed = [s["summary"] for s in site.get(f"/api/flows/{oid}/steps").json()["steps"]]
+        assert len(timeline) == len(feed) >= 6
+        assert [s for s in timeline + feed if not HANGUL.search(s)] == []
+        english = site.get(f"/api/flows/{oid}/steps", headers={"Cookie": "lang=en"}).json()["steps"]
+        assert [s["summary"] for s in english
+                if any(not any(run in pg for pg in pg_korean()) for run in HANGUL.findall(s["summary"]))] == []
+
+
 def test_the_checks_can_fail(site):
     """The two rules catch what they are meant to catch."""
     assert any("Pay with PortOne" in t for t in visible_texts("<p>Pay with PortOne</p>"))
-    assert not visible_texts('<pre>Pay with PortOne</pre><span class="summary">Server priced it</span>')
+    assert not visible_texts('<pre>Pay with PortOne</pre><code>Server priced it</code>')
+    assert visible_texts('<span class="summary">Server priced it</span>') == ["Server priced it"]
     assert visible_texts('<script type="application/json">{"a": "Waiting for the payment"}</script>') == \
         ["Waiting for the payment"]
     assert not any("결제 대기 중" in pg for pg in pg_korean())

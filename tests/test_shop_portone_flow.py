@@ -66,7 +66,7 @@ def test_approved_card_payment_is_verified_and_paid(shop, api):
     assert "Paid and verified" in result_page(shop, order)
     assert api.payment(paid["imp_uid"])["status"] == "paid"
     amount = named(shop, order, "portone.check_amount")[0]
-    assert amount["verdict"] == "pass" and amount["summary"] == "stored 15,000원 = paid 15,000원"
+    assert amount["verdict"] == "pass" and amount["summary"] == "stored KRW 15,000 = paid KRW 15,000"
     assert (amount["expected"], amount["actual"]) == ("15000", "15000")
     phases = [s["phase"] for s in steps(shop, order)]
     assert phases.index("return") < phases.index("server_auth") < phases.index("approve") \
@@ -137,7 +137,7 @@ def test_tampered_amount_is_forged_and_cancelled_at_portone(shop, api):
     assert at_pg["cancel_amount"] == 100 and at_pg["cancel_history"][0]["amount"] == 100
     assert "Rejected as forged" in result_page(shop, order)
     check = named(shop, order, "portone.check_amount")[0]
-    assert check["verdict"] == "fail" and check["summary"] == "stored 15,000원 ≠ paid 100원"
+    assert check["verdict"] == "fail" and check["summary"] == "stored KRW 15,000 ≠ paid KRW 100"
     wait_for(lambda: len(named(shop, order, "portone.webhook")) >= 2, "the paid and cancelled webhooks")
     assert status(shop, order) == "forged"
     assert len(named(shop, order, "portone.settle")) == 1

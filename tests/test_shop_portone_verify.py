@@ -1,6 +1,7 @@
 """PortOne verification as a table: the stored order vs the Payment the shop read from PortOne."""
 import pytest
 
+import i18n
 from shop.portone import verify
 
 ORDER = {"id": "order-20261126-120000-abcd1234", "amount": 15000, "status": "pending"}
@@ -61,16 +62,22 @@ def test_only_this_orders_held_money_is_cancelled(changes, cancel, same):
     assert (v.cancel_at_pg, v.same_order) == (cancel, same)
 
 
-def test_amount_check_reads_like_a_receipt():
+def test_amount_check_reads_like_a_receipt_in_the_readers_language(app):
     ok = {c.name: c for c in verify.verify(ORDER, payment()).checks}["amount"]
-    assert (ok.expected, ok.actual, ok.explanation) == (15000, 15000, "stored 15,000원 = paid 15,000원")
     bad = {c.name: c for c in verify.verify(ORDER, payment(amount=100)).checks}["amount"]
-    assert bad.explanation == "stored 15,000원 ≠ paid 100원" and not bad.ok
+    assert (ok.expected, ok.actual, ok.ok, bad.ok) == (15000, 15000, True, False)
+    with app.test_request_context("/?lang=en"):
+        assert i18n.render(ok.explanation) == "stored KRW 15,000 = paid KRW 15,000"
+        assert i18n.render(bad.explanation) == "stored KRW 15,000 ≠ paid KRW 100"
+    with app.test_request_context("/?lang=ko"):
+        assert i18n.render(bad.explanation) == "저장 15,000원 ≠ 결제 100원"
 
 
-def test_failed_payment_explains_the_pg_reason():
+def test_failed_payment_explains_the_pg_reason(app):
     v = verify.verify(ORDER, payment(status="failed", fail_reason="[PG사 오류] 잔액이 부족합니다."))
-    assert "잔액이 부족합니다" in v.reason and "No money was taken" in v.reason
+    with app.test_request_context("/?lang=en"):
+        assert i18n.render(v.reason) == ("PortOne reports that the payment failed ([PG사 오류] 잔액이 부족합니다.). "
+                                         "No money was taken.")
 
 
 def test_vbank_details_in_korean_time():

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+import i18n
 from shop import catalog
 from shop.orders import Status
 from shop.toss import client, verify
@@ -92,10 +93,13 @@ def test_before_confirm_without_an_order_refuses_and_names_the_order():
     assert not check.ok and check.actual == "order-nope"
 
 
-def test_tampered_amount_check_shows_both_values():
+def test_tampered_amount_check_shows_both_values(app):
     check = next(c for c in verify.before_confirm(order(), back(amount="100")) if c.name == "toss.check_amount")
     assert (check.expected, check.actual) == (10000, "100")
-    assert "100 won" in check.summary and "10,000 won" in check.summary
+    with app.test_request_context("/?lang=en"):
+        assert "(KRW 100)" in i18n.render(check.summary) and "(KRW 10,000)" in i18n.render(check.summary)
+    with app.test_request_context("/?lang=ko"):
+        assert "(100원)" in i18n.render(check.summary) and "(10,000원)" in i18n.render(check.summary)
 
 
 @pytest.mark.parametrize("stored, sent, refresh", [

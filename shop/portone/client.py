@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from flask import current_app
 
+from i18n import msg
+
 from .. import config, redact, steps
 from ..db import get_db
 from ..http import PGError, call
@@ -82,13 +84,13 @@ def get_token(order_id=None):
     now = time.time()
     if row is not None and row["expires_at"] - now > REUSE_MARGIN_S:
         redact.remember(row["token"], "access_token")
-        _note(order_id, f"Token reused: the shop's cached PortOne access token is good for another "
-                        f"{int(row['expires_at'] - now)} s, so no getToken call is needed")
+        _note(order_id, msg("Token reused: the shop's cached PortOne access token is good for another "
+                            "%(seconds)s s, so no getToken call is needed", seconds=int(row["expires_at"] - now)))
         return row["token"]
     cfg = current_app.config
     resp = call(order_id, "server_auth", "portone.get_token", "POST", _url("/users/getToken"),
-                provider=PROVIDER, summary="Token fetched: the shop asked PortOne for an access token "
-                "with its REST API key and secret",
+                provider=PROVIDER, summary=msg("Token fetched: the shop asked PortOne for an access token "
+                                               "with its REST API key and secret"),
                 json_body={"imp_key": cfg["PORTONE_IMP_KEY"], "imp_secret": cfg["PORTONE_IMP_SECRET"]})
     answer = _response(resp, "getToken")
     if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
@@ -116,7 +118,7 @@ def _call(order_id, phase, name, method, path, summary, json_body=None):
         _forget(token)
         token = get_token(order_id)
         resp = call(order_id, phase, name, method, _url(path), provider=PROVIDER,
-                    summary=summary + " (again, with a new token)",
+                    summary=msg("%(what)s (again, with a new token)", what=summary),
                     headers={"Authorization": f"Bearer {token}"}, json_body=json_body)
     return resp
 
@@ -130,14 +132,15 @@ def _payment(answer, what):
 def get_payment(order_id, imp_uid):
     """GET /payments/{imp_uid}: PortOne's Payment dict. Raises NotFound when PortOne has no such payment."""
     resp = _call(order_id, "approve", "portone.get_payment", "GET", f"/payments/{_seg(imp_uid)}",
-                 f"The shop read payment {imp_uid} from PortOne")
+                 msg("The shop read payment %(imp_uid)s from PortOne", imp_uid=imp_uid))
     return _payment(_response(resp, "get payment"), "get payment")
 
 
 def find_by_merchant_uid(order_id, merchant_uid):
     """GET /payments/find/{merchant_uid}: the latest payment for the order, or None if there is none."""
     resp = _call(order_id, "approve", "portone.find_payment", "GET", f"/payments/find/{_seg(merchant_uid)}",
-                 f"The shop asked PortOne for the latest payment of order {merchant_uid}")
+                 msg("The shop asked PortOne for the latest payment of order %(merchant_uid)s",
+                     merchant_uid=merchant_uid))
     try:
         return _payment(_response(resp, "find payment"), "find payment")
     except NotFound:
@@ -149,7 +152,8 @@ def cancel(order_id, imp_uid, reason, checksum):
     so PortOne refuses a cancel based on stale numbers. Returns the Payment after the cancel;
     raises Refused when PortOne refuses (HTTP 200 with code != 0)."""
     resp = _call(order_id, "settle", "portone.cancel", "POST", "/payments/cancel",
-                 f"The shop asked PortOne to cancel payment {imp_uid} in full ({checksum:,} won)",
+                 msg("The shop asked PortOne to cancel payment %(imp_uid)s in full (%(amount_won)s)",
+                     imp_uid=imp_uid, amount_won=checksum),
                  json_body={"imp_uid": imp_uid, "reason": reason, "checksum": checksum})
     return _payment(_response(resp, "cancel"), "cancel")
 
@@ -158,6 +162,7 @@ def prepare(order_id, merchant_uid, amount):
     """POST /payments/prepare: PortOne will refuse to open a window for merchant_uid with another
     amount. Returns {merchant_uid, amount, currency}; raises Refused if it was registered before."""
     resp = _call(order_id, "order", "portone.prepare", "POST", "/payments/prepare",
-                 f"The shop pre-registered {amount:,} won for order {merchant_uid} at PortOne",
+                 msg("The shop pre-registered %(amount_won)s for order %(merchant_uid)s at PortOne",
+                     amount_won=amount, merchant_uid=merchant_uid),
                  json_body={"merchant_uid": merchant_uid, "amount": amount})
     return _response(resp, "prepare")

@@ -7,6 +7,8 @@ The browser's word is never an input here.
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from i18n import msg
+
 # Decisions, from the shop's point of view.
 PAID = "paid"                          # money in, every check passed
 AWAITING_DEPOSIT = "awaiting_deposit"  # virtual account issued, deposit not in yet
@@ -26,14 +28,14 @@ class Check:
     ok: bool
     expected: object
     actual: object
-    explanation: str
+    explanation: str         # an i18n.msg()
 
 
 @dataclass(frozen=True)
 class Verdict:
     decision: str
     checks: tuple
-    reason: str              # plain words, for the order's reason and the step log
+    reason: str              # plain words (an i18n.msg()), for the step log
     same_order: bool         # the payment was made for this order (merchant_uid matches)
     cancel_at_pg: bool       # forged and money is held at PortOne: the shop must cancel it
 
@@ -46,6 +48,13 @@ def won(amount):
 
 def _is_money(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _won_value(amount):
+    """An amount for a message's `_won` value: whole won as an int (shown as money), anything else as text."""
+    if _is_money(amount) and amount == int(amount):
+        return int(amount)
+    return repr(amount)
 
 
 def is_vbank_issued(payment):
@@ -72,62 +81,78 @@ def verify(order, payment):
 
     checks = (
         Check("merchant_uid", same_order, order["id"], merchant_uid,
-              f"PortOne's payment is for order {merchant_uid}" + (
-                  ", this order" if same_order else f", not for this order {order['id']}")),
+              msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=merchant_uid)
+              if same_order else msg("PortOne's payment is for order %(merchant_uid)s, not for this order "
+                                     "%(order_id)s", merchant_uid=merchant_uid, order_id=order["id"])),
         Check("status", money_held, "paid (or ready with a virtual account)",
               f"{status} ({payment.get('pay_method')})", _status_words(payment)),
-        Check("amount", amount_ok, stored, amount,
-              f"stored {won(stored)} {'=' if amount_ok else '≠'} {'paid' if status == 'paid' else 'asked'}"
-              f" {won(amount)}"),
+        Check("amount", amount_ok, stored, amount, _amount_words(stored, amount, amount_ok, status == "paid")),
         Check("currency", currency_ok, CURRENCY, currency,
-              f"currency {currency} {'is' if currency_ok else 'is not'} {CURRENCY}"),
+              msg("currency %(currency)s is KRW", currency=currency) if currency_ok
+              else msg("currency %(currency)s is not KRW", currency=currency)),
     )
 
     if not same_order:
-        return Verdict(FORGED, checks, f"The payment offered for this order belongs to order {merchant_uid}; "
-                       "the shop refused it.", False, False)
+        return Verdict(FORGED, checks, msg("The payment offered for this order belongs to order %(merchant_uid)s; "
+                                           "the shop refused it.", merchant_uid=merchant_uid), False, False)
     if money_held and not (amount_ok and currency_ok):
         what = [c.explanation for c in checks if c.name in ("amount", "currency") and not c.ok]
-        then = ("so the shop cancels the payment at PortOne" if status == "paid" else
-                "so the shop refused this virtual account")
-        return Verdict(FORGED, checks, "PortOne's record did not match the order (" + "; ".join(what) + "), "
-                       + then + ".", True, status == "paid")
+        if status == "paid":
+            reason = msg("PortOne's record did not match the order (%(what)s), so the shop cancels the payment "
+                         "at PortOne.", what=what)
+        else:
+            reason = msg("PortOne's record did not match the order (%(what)s), so the shop refused this virtual "
+                         "account.", what=what)
+        return Verdict(FORGED, checks, reason, True, status == "paid")
     if status == "paid":
-        return Verdict(PAID, checks, "PortOne confirmed the payment: the order, the amount and the currency "
-                       "all match.", True, False)
+        return Verdict(PAID, checks, msg("PortOne confirmed the payment: the order, the amount and the currency "
+                                         "all match."), True, False)
     if is_vbank_issued(payment):
-        return Verdict(AWAITING_DEPOSIT, checks, "A virtual account was issued. The order is paid when "
-                       "PortOne reports the deposit.", True, False)
+        return Verdict(AWAITING_DEPOSIT, checks, msg("A virtual account was issued. The order is paid when "
+                                                     "PortOne reports the deposit."), True, False)
     if status == "failed":
-        why = payment.get("fail_reason") or "no reason given"
-        return Verdict(FAILED, checks, f"PortOne reports that the payment failed ({why}). No money was "
-                       "taken.", True, False)
+        return Verdict(FAILED, checks, msg("PortOne reports that the payment failed (%(why)s). No money was "
+                                           "taken.", why=_why(payment.get("fail_reason"))), True, False)
     if status == "cancelled":
         if order["status"] == PAID:
-            return Verdict(CANCELLED, checks, "The payment was cancelled at PortOne after it was paid; the "
-                           "money went back to the buyer.", True, False)
-        return Verdict(FAILED, checks, "PortOne reports the payment as cancelled. No money was kept.",
+            return Verdict(CANCELLED, checks, msg("The payment was cancelled at PortOne after it was paid; the "
+                                                  "money went back to the buyer."), True, False)
+        return Verdict(FAILED, checks, msg("PortOne reports the payment as cancelled. No money was kept."),
                        True, False)
     if status == "ready":
-        return Verdict(PENDING, checks, "PortOne has not completed this payment, so nothing was paid "
-                       "yet.", True, False)
-    return Verdict(PENDING, checks, f"PortOne reports a status the shop does not know ({status}); "
-                   "nothing was changed.", True, False)
+        return Verdict(PENDING, checks, msg("PortOne has not completed this payment, so nothing was paid "
+                                            "yet."), True, False)
+    return Verdict(PENDING, checks, msg("PortOne reports a status the shop does not know (%(status)s); "
+                                        "nothing was changed.", status=status), True, False)
+
+
+def _amount_words(stored, amount, ok, paid):
+    values = {"stored_won": _won_value(stored), "pg_won": _won_value(amount)}
+    if paid:
+        return (msg("stored %(stored_won)s = paid %(pg_won)s", **values) if ok
+                else msg("stored %(stored_won)s ≠ paid %(pg_won)s", **values))
+    return (msg("stored %(stored_won)s = asked %(pg_won)s", **values) if ok
+            else msg("stored %(stored_won)s ≠ asked %(pg_won)s", **values))
+
+
+def _why(text):
+    """The PG's own reason (its words, as it gave them), or 'no reason given' in the reader's words."""
+    return text if text else msg("no reason given")
 
 
 def _status_words(payment):
     status = payment.get("status")
     if status == "paid":
-        return "PortOne says the money was paid"
+        return msg("PortOne says the money was paid")
     if is_vbank_issued(payment):
-        return "PortOne issued a virtual account; the buyer has not deposited yet"
+        return msg("PortOne issued a virtual account; the buyer has not deposited yet")
     if status == "ready":
-        return "PortOne says the payment was started but not completed"
+        return msg("PortOne says the payment was started but not completed")
     if status == "failed":
-        return f"PortOne says the payment failed: {payment.get('fail_reason') or 'no reason given'}"
+        return msg("PortOne says the payment failed: %(why)s", why=_why(payment.get("fail_reason")))
     if status == "cancelled":
-        return f"PortOne says the payment was cancelled: {payment.get('cancel_reason') or 'no reason given'}"
-    return f"PortOne reports status {status!r}"
+        return msg("PortOne says the payment was cancelled: %(why)s", why=_why(payment.get("cancel_reason")))
+    return msg("PortOne reports status %(status)s", status=repr(status))
 
 
 def vbank_details(payment):

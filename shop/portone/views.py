@@ -13,6 +13,9 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, request, url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+import i18n
+from i18n import msg
+
 from .. import config, orders, steps
 from .. import views as shop_views
 from ..catalog import N_
@@ -46,7 +49,7 @@ class Outcome:
     order: object
     http_status: int = 200
     error: str = None
-    message: str = ""
+    message: str = ""      # plain text for this reader, or a stored i18n.msg() (rendered when answered)
 
 
 # --- the page: settings, order creation ---------------------------------------------------------
@@ -87,8 +90,8 @@ def create_order():
         try:
             client.prepare(order["id"], order["id"], order["amount"])
         except PGError:
-            steps.record(order["id"], "order", "portone.prepare_failed", "PortOne did not register the amount; "
-                         "the page will not open the payment window for this order", kind="state", verdict="fail")
+            steps.record(order["id"], "order", "portone.prepare_failed", msg("PortOne did not register the amount; "
+                         "the page will not open the payment window for this order"), kind="state", verdict="fail")
             return jsonify(answer, error="PREPARE_FAILED", message=_(
                 "PortOne did not pre-register the amount, so the payment window was not opened. "
                 "Nothing was charged; try again.")), 502
@@ -108,8 +111,8 @@ def complete():
     if order is None:
         return shop_views.refused("NOT_FOUND", N_("There is no such order."), 404)
     steps.record(order["id"], "return", "portone.complete",
-                 "The page posted the callback's result to the shop (the browser's word, to be checked "
-                 "with PortOne)", kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                 msg("The page posted the callback's result to the shop (the browser's word, to be checked "
+                     "with PortOne)"), kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
                  exchange={"request": {"method": "POST", "url": request.path, "body": data}})
     outcome = _returned(order, data.get("imp_uid"), data.get("error_code"), data.get("error_msg"))
     return _json(outcome)
@@ -123,8 +126,8 @@ def complete_redirect():
     if order is None:
         abort(404)
     steps.record(order["id"], "return", "portone.redirect",
-                 "PortOne sent the buyer back to m_redirect_url (the query is the browser's word, to be "
-                 "checked with PortOne)", kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                 msg("PortOne sent the buyer back to m_redirect_url (the query is the browser's word, to be "
+                     "checked with PortOne)"), kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
                  exchange={"request": {"method": "GET", "url": request.path, "params": args.to_dict()}})
     _returned(order, args.get("imp_uid"), args.get("error_code"), args.get("error_msg"))
     return redirect(url_for("shop.order_result", order_id=order["id"]), 303)
@@ -145,8 +148,8 @@ def webhook():
     named = orders.by_payment("portone", imp_uid) or _portone_order(data.get("merchant_uid"))
     if named is not None:
         steps.record(named["id"], "notify", "portone.webhook",
-                     f"PortOne's webhook says {imp_uid} is {str(data.get('status'))[:20]!r} (not signed: the shop "
-                     "reads the payment back)", kind="http_in", actor_from="portone", actor_to="shop",
+                     msg("PortOne's webhook says %(imp_uid)s is %(status)s (not signed: the shop reads the payment "
+                         "back)", imp_uid=imp_uid, status=repr(str(data.get("status"))[:20])), kind="http_in", actor_from="portone", actor_to="shop",
                      verdict="info", exchange={"request": {"method": "POST", "url": request.path, "body": data}})
     outcome = verify_payment(named, imp_uid, named_by_browser=False)
     if outcome.order is None:
@@ -156,8 +159,8 @@ def webhook():
             return jsonify(result="retry", message="PortOne could not be asked; send it again."), 503
         return jsonify(result="ignored", message="No order of this shop has this payment."), 200
     if outcome.http_status >= 500:
-        steps.record(outcome.order["id"], "notify", "portone.webhook_retry", "PortOne could not be asked about "
-                     "this webhook: answered 503, so PortOne sends it again later", kind="state", verdict="info")
+        steps.record(outcome.order["id"], "notify", "portone.webhook_retry", msg("PortOne could not be asked about "
+                     "this webhook: answered 503, so PortOne sends it again later"), kind="state", verdict="info")
         return jsonify(result="retry", status=outcome.order["status"],
                        message="PortOne could not be asked; send it again."), 503
     return jsonify(result="ignored" if outcome.error else "handled", status=outcome.order["status"]), 200
@@ -175,18 +178,18 @@ def _returned(order, imp_uid, error_code, error_msg):
     oid = order["id"]
     if error_code:
         steps.record(oid, "return", "portone.browser_error",
-                     f"The payment window reported error {str(error_code)[:40]}: {str(error_msg)[:200]} "
-                     "(not trusted either way: the shop asks PortOne)", kind="browser", actor_from="browser",
+                     msg("The payment window reported error %(code)s: %(message)s (not trusted either way: the shop "
+                         "asks PortOne)", code=str(error_code)[:40], message=str(error_msg)[:200]), kind="browser", actor_from="browser",
                      verdict="info", reported=True)
     if imp_uid is None or imp_uid == "":
         if not error_code:
-            steps.record(oid, "verify", "portone.refused", "No imp_uid and no error: nothing to look up",
+            steps.record(oid, "verify", "portone.refused", msg("No imp_uid and no error: nothing to look up"),
                          kind="check", verdict="fail")
             return Outcome(order, 400, "MISSING_IMP_UID", _("Send the imp_uid PortOne gave the page."))
         return verify_payment(order, None, error_msg=error_msg)
     if not isinstance(imp_uid, str) or not PAYMENT_ID.match(imp_uid):
-        steps.record(oid, "verify", "portone.refused", "The imp_uid is not a PortOne payment id: refused, "
-                     "nothing changes", kind="check", verdict="fail", actual=str(imp_uid)[:80])
+        steps.record(oid, "verify", "portone.refused", msg("The imp_uid is not a PortOne payment id: refused, "
+                     "nothing changes"), kind="check", verdict="fail", actual=str(imp_uid)[:80])
         return Outcome(order, 400, "BAD_IMP_UID", _("That is not a PortOne payment id. Nothing changed."))
     return verify_payment(order, imp_uid, error_msg=error_msg)
 
@@ -209,8 +212,8 @@ def verify_payment(order, imp_uid, *, named_by_browser=True, error_msg=None):
             payment = client.get_payment(log_to, imp_uid)
     except client.NotFound:
         if log_to:
-            steps.record(log_to, "verify", "portone.payment_not_found", f"PortOne has no payment {imp_uid}: "
-                         "refused, nothing changes", kind="check", verdict="fail", expected="a PortOne payment",
+            steps.record(log_to, "verify", "portone.payment_not_found", msg("PortOne has no payment %(imp_uid)s: "
+                         "refused, nothing changes", imp_uid=imp_uid), kind="check", verdict="fail", expected="a PortOne payment",
                          actual="404 Not Found")
         return Outcome(order, 400, "PAYMENT_NOT_FOUND", _(
             "PortOne has no such payment, so the shop refused it. Nothing changed."))
@@ -220,24 +223,25 @@ def verify_payment(order, imp_uid, *, named_by_browser=True, error_msg=None):
         return _unknown(order, e)
 
     if payment is None:  # asked by merchant_uid: PortOne has no payment at all for this order
-        steps.record(log_to, "verify", "portone.no_payment", "PortOne has no payment for this order: nothing "
-                     "was paid, the order stays open", kind="check", verdict="info")
+        steps.record(log_to, "verify", "portone.no_payment", msg("PortOne has no payment for this order: nothing "
+                     "was paid, the order stays open"), kind="check", verdict="info")
         return Outcome(orders.get(log_to), 200, None, _pending_message(error_msg))
 
     if not named_by_browser:
         paid_for = _portone_order(payment.get("merchant_uid"))
         if paid_for is None:
             if log_to:
-                steps.record(log_to, "verify", "portone.unknown_order", "PortOne says this payment is for "
-                             f"{payment.get('merchant_uid')!r}, which is not a PortOne order of this shop",
-                             kind="check", verdict="fail")
+                steps.record(log_to, "verify", "portone.unknown_order", msg("PortOne says this payment is for "
+                             "%(merchant_uid)s, which is not a PortOne order of this shop",
+                             merchant_uid=repr(payment.get("merchant_uid"))), kind="check", verdict="fail")
             return Outcome(None, 200, "UNKNOWN_ORDER")
         if paid_for["id"] != log_to:
             if log_to:
-                steps.record(log_to, "verify", "portone.other_order", f"PortOne says {imp_uid} belongs to order "
-                             f"{paid_for['id']}; it is handled in that order's flow", kind="check", verdict="info")
-            steps.record(paid_for["id"], "notify", "portone.webhook", f"PortOne's webhook about {imp_uid} "
-                         "(the body named another order)", kind="http_in", actor_from="portone",
+                steps.record(log_to, "verify", "portone.other_order", msg("PortOne says %(imp_uid)s belongs to order "
+                             "%(order_id)s; it is handled in that order's flow", imp_uid=imp_uid,
+                             order_id=paid_for["id"]), kind="check", verdict="info")
+            steps.record(paid_for["id"], "notify", "portone.webhook", msg("PortOne's webhook about %(imp_uid)s "
+                         "(the body named another order)", imp_uid=imp_uid), kind="http_in", actor_from="portone",
                          actor_to="shop", verdict="info")
             seen = paid_for["status"]
         order = paid_for
@@ -257,14 +261,15 @@ def settle(order, payment, error_msg=None, seen=None):
     imp_uid = payment.get("imp_uid")
 
     if not verdict.same_order:
-        steps.record(oid, "settle", "portone.refused", verdict.reason + " Nothing changes: it is not this "
-                     "order's money, so the shop does not cancel it.", kind="state", verdict="fail")
+        steps.record(oid, "settle", "portone.refused", msg("%(reason)s Nothing changes: it is not this order's "
+                     "money, so the shop does not cancel it.", reason=verdict.reason), kind="state", verdict="fail")
         return Outcome(orders.get(oid), 400, "PAYMENT_OF_ANOTHER_ORDER", _(
             "Refused: that payment belongs to another order. Nothing changed."))
 
     if verdict.decision == verify.PENDING:
-        steps.record(oid, "settle", "portone.not_settled", verdict.reason + " The order stays open; a webhook "
-                     "will settle it if PortOne completes the payment.", kind="state", verdict="info")
+        steps.record(oid, "settle", "portone.not_settled", msg("%(reason)s The order stays open; a webhook will "
+                     "settle it if PortOne completes the payment.", reason=verdict.reason), kind="state",
+                     verdict="info")
         return Outcome(orders.get(oid), 200, None, _pending_message(error_msg))
 
     from_statuses, to_status = MOVES[verdict.decision]
@@ -273,27 +278,26 @@ def settle(order, payment, error_msg=None, seen=None):
         fields["vbank"] = verify.vbank_details(payment)
     reason = _reason(verdict, order, payment)
     if orders.transition(oid, from_statuses, to_status, reason, **fields):
-        steps.record(oid, "settle", "portone.settle", f"Order {to_status}: {verdict.reason}", kind="state",
+        steps.record(oid, "settle", "portone.settle", msg("Order %(status)s: %(reason)s", status=to_status,
+                                                          reason=verdict.reason), kind="state",
                      verdict="pass" if to_status in (Status.PAID, Status.AWAITING_DEPOSIT) else "fail",
                      expected=order["status"], actual=to_status)
         if verdict.cancel_at_pg:
             _cancel_forged(oid, payment, _forged_what(order, payment))
         now = orders.get(oid)
-        return Outcome(now, 200, None, now["reason"] if now["status"] == Status.FORGED else reason)
+        return Outcome(now, 200, None, now["reason"])
 
     now = orders.get(oid)
-    steps.record(oid, "settle", "portone.already_settled", f"No change: the order is already {now['status']} "
-                 f"(settled by another request, e.g. the webhook or the page); PortOne says {payment.get('status')}",
-                 kind="state", verdict="info", expected="/".join(from_statuses),
+    steps.record(oid, "settle", "portone.already_settled", msg("No change: the order is already %(status)s "
+                 "(settled by another request, e.g. the webhook or the page); PortOne says %(pg_status)s",
+                 status=now["status"], pg_status=payment.get("status")), kind="state", verdict="info", expected="/".join(from_statuses),
                  actual=now["status"])
     if verdict.cancel_at_pg and seen == Status.FORGED:
         # Already refused before this request began, yet PortOne still holds the money: cancel it now.
         if _cancel_forged(oid, payment, _forged_what(order, payment)):
             orders.transition(oid, (Status.FORGED,), Status.FORGED, _reason(verdict, now, payment))
         now = orders.get(oid)
-    # The stored reason is in the words of whoever won (a webhook has no reader); answer in this reader's.
-    fresh = now["status"] == to_status and to_status != Status.FORGED
-    return Outcome(now, 200, None, _reason(verdict, now, payment) if fresh else now["reason"])
+    return Outcome(now, 200, None, now["reason"])
 
 
 def _cancel_forged(oid, payment, what=None):
@@ -308,21 +312,21 @@ def _cancel_forged(oid, payment, what=None):
         after = client.cancel(oid, imp_uid, "Forgery suspected: the payment did not match the order",
                               verify.cancellable(payment))
     except client.Refused as e:
-        steps.record(oid, "settle", "portone.cancel_refused", f"PortOne refused the cancel ({e.message}); "
-                     "check the payment in PortOne's console", kind="state", verdict="fail")
+        steps.record(oid, "settle", "portone.cancel_refused", msg("PortOne refused the cancel (%(message)s); "
+                     "check the payment in PortOne's console", message=e.message), kind="state", verdict="fail")
         return False
     except PGError as e:
-        steps.record(oid, "settle", "portone.cancel_pending", f"The cancel got no usable answer ({_trouble(e)}): "
+        steps.record(oid, "settle", "portone.cancel_pending", msg("The cancel got no usable answer (%(trouble)s): "
                      "the payment may still be held at PortOne. Left for reconcile (flask reconcile or the "
                      "button on /flows), which reads it again and cancels it if it is still paid",
-                     kind="state", verdict="fail")
+                     trouble=_trouble(e)), kind="state", verdict="fail")
         if what is not None:
-            orders.transition(oid, (Status.FORGED,), Status.FORGED, _(
+            orders.transition(oid, (Status.FORGED,), Status.FORGED, msg(
                 "Refused as forged: %(what)s. Cancelling the payment at PortOne has not gone through yet; "
                 "the shop will try again.", what=what))
         return False
     ok = after.get("status") == "cancelled"
-    steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled",
+    steps.check(oid, "settle", "portone.cancelled", msg("PortOne shows the forged payment cancelled"),
                 ok, "cancelled", after.get("status"))
     return ok
 
@@ -330,11 +334,13 @@ def _cancel_forged(oid, payment, what=None):
 def _trouble(error):
     """What went wrong with a call to PortOne, in a few words for the step log."""
     if isinstance(error, PGTimeout):
-        return "no answer: PortOne may or may not have acted"
+        return msg("no answer: PortOne may or may not have acted")
     if isinstance(error, PGUnreachable):
-        return "PortOne could not be reached"
+        return msg("PortOne could not be reached")
+    if isinstance(error, client.PortOneError) and error.code:
+        return msg("PortOne answered HTTP %(status)s, code %(code)s", status=error.http_status, code=error.code)
     if isinstance(error, client.PortOneError):
-        return f"PortOne answered HTTP {error.http_status}" + (f", code {error.code}" if error.code else "")
+        return msg("PortOne answered HTTP %(status)s", status=error.http_status)
     return type(error).__name__
 
 
@@ -342,32 +348,32 @@ def _unknown(order, error):
     """PortOne's answer was lost or unusable: the order is UNKNOWN (never guessed); ask again by merchant_uid."""
     oid = order["id"]
     if isinstance(error, client.PortOneError) and error.http_status >= 500:
-        reason = _("PortOne did not answer properly, so the outcome is not known yet. The shop will ask "
-                   "PortOne again; do not pay twice.")
+        reason = msg("PortOne did not answer properly, so the outcome is not known yet. The shop will ask "
+                     "PortOne again; do not pay twice.")
     else:
-        reason = _("The shop could not get an answer from PortOne, so the outcome is not known yet. The shop "
-                   "will ask PortOne again; do not pay twice.")
+        reason = msg("The shop could not get an answer from PortOne, so the outcome is not known yet. The shop "
+                     "will ask PortOne again; do not pay twice.")
     orders.transition(oid, (Status.PENDING, Status.AWAITING_DEPOSIT), Status.UNKNOWN, reason)
-    steps.record(oid, "settle", "portone.unknown", f"No usable answer from PortOne ({_trouble(error)}): the order "
-                 "is marked unknown, not guessed; asking PortOne again by merchant_uid", kind="state",
-                 verdict="fail")
+    steps.record(oid, "settle", "portone.unknown", msg("No usable answer from PortOne (%(trouble)s): the order "
+                 "is marked unknown, not guessed; asking PortOne again by merchant_uid", trouble=_trouble(error)),
+                 kind="state", verdict="fail")
     try:
         payment = client.find_by_merchant_uid(oid, oid)
     except PGError as e:
-        steps.record(oid, "settle", "portone.still_unknown", f"PortOne still gives no usable answer "
-                     f"({_trouble(e)}): the order is left open; the next webhook, the buyer's next visit or "
-                     "reconcile (flask reconcile, or the button on /flows) asks again", kind="state",
-                     verdict="fail")
+        steps.record(oid, "settle", "portone.still_unknown", msg("PortOne still gives no usable answer "
+                     "(%(trouble)s): the order is left open; the next webhook, the buyer's next visit or "
+                     "reconcile (flask reconcile, or the button on /flows) asks again", trouble=_trouble(e)),
+                     kind="state", verdict="fail")
         now = orders.get(oid)
         return Outcome(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
     if payment is None:
-        steps.record(oid, "settle", "portone.no_payment", "Asked by merchant_uid, PortOne has no payment for this "
-                     "order: nothing was paid, the order is pending again", kind="check", verdict="info")
+        steps.record(oid, "settle", "portone.no_payment", msg("Asked by merchant_uid, PortOne has no payment for "
+                     "this order: nothing was paid, the order is pending again"), kind="check", verdict="info")
         orders.transition(oid, (Status.UNKNOWN,), Status.PENDING, _pending_message(None))
         return Outcome(orders.get(oid), 200, None, _pending_message(None))
-    steps.record(oid, "settle", "portone.recovered", f"Asked by merchant_uid, PortOne answered: payment "
-                 f"{payment.get('imp_uid')} is {payment.get('status')}; the shop settles from that record",
-                 kind="state", verdict="info")
+    steps.record(oid, "settle", "portone.recovered", msg("Asked by merchant_uid, PortOne answered: payment "
+                 "%(imp_uid)s is %(status)s; the shop settles from that record", imp_uid=payment.get("imp_uid"),
+                 status=payment.get("status")), kind="state", verdict="info")
     return settle(orders.get(oid), payment)
 
 
@@ -389,34 +395,38 @@ def reconcile(order, abandon_after):
     never expires such a payment itself). Returns None, or 'no_answer' / 'waiting' when left open.
     """
     oid = order["id"]
-    _note(oid, f"Reconcile: the order is {order['status']}; asking PortOne for its latest payment by merchant_uid")
+    _note(oid, msg("Reconcile: the order is %(status)s; asking PortOne for its latest payment by merchant_uid",
+                   status=order["status"]))
     try:
         payment = client.find_by_merchant_uid(oid, oid)
     except PGError as e:
-        _note(oid, f"PortOne gave no usable answer ({_trouble(e)}): left {order['status']}; the next reconcile "
-                   "asks again", "fail")
+        _note(oid, msg("PortOne gave no usable answer (%(trouble)s): left %(status)s; the next reconcile asks "
+                       "again", trouble=_trouble(e), status=order["status"]), "fail")
         return "no_answer"
     decision = verify.verify(order, payment).decision if payment is not None else verify.PENDING
     if decision == verify.PENDING:
-        what = "no payment" if payment is None else f"payment {payment.get('imp_uid')} still {payment.get('status')}"
+        what = (msg("no payment") if payment is None else
+                msg("payment %(imp_uid)s still %(status)s", imp_uid=payment.get("imp_uid"), status=payment.get("status")))
         age = time.time() - order["created_at"]
         if age < abandon_after or order["status"] not in (Status.PENDING, Status.UNKNOWN):
-            _note(oid, f"PortOne has {what} for this order, {int(age)} s after it was created: nothing was paid "
-                       f"yet, the buyer may still pay (it is closed after {int(abandon_after)} s)")
+            _note(oid, msg("PortOne has %(what)s for this order, %(age)s s after it was created: nothing was paid "
+                           "yet, the buyer may still pay (it is closed after %(limit)s s)", what=what, age=int(age),
+                           limit=int(abandon_after)))
             orders.transition(oid, (Status.UNKNOWN,), Status.PENDING, _pending_message(None))
             return "waiting"
-        reason = _("Not paid: PortOne has no completed payment for this order %(minutes)s minutes after it was "
-                   "created, so the shop closed it. Nothing was charged.", minutes=int(abandon_after // 60))
+        reason = msg("Not paid: PortOne has no completed payment for this order %(minutes)s minutes after it was "
+                     "created, so the shop closed it. Nothing was charged.", minutes=int(abandon_after // 60))
         if orders.transition(oid, (Status.PENDING, Status.UNKNOWN), Status.FAILED, reason):
-            steps.record(oid, "settle", "portone.settle", f"Order failed: PortOne has {what} for this order "
-                         f"{int(age)} s after it was created; the buyer never paid", kind="state", verdict="fail",
-                         expected=order["status"], actual=Status.FAILED)
+            steps.record(oid, "settle", "portone.settle", msg("Order failed: PortOne has %(what)s for this order "
+                         "%(age)s s after it was created; the buyer never paid", what=what, age=int(age)),
+                         kind="state", verdict="fail", expected=order["status"], actual=Status.FAILED)
         return None
     if decision == verify.AWAITING_DEPOSIT and order["status"] == Status.AWAITING_DEPOSIT:
-        _note(oid, "PortOne still waits for the deposit into the virtual account: nothing to change")
+        _note(oid, msg("PortOne still waits for the deposit into the virtual account: nothing to change"))
         return "waiting"
-    _note(oid, f"PortOne says payment {payment.get('imp_uid')} is {payment.get('status')}: settling from that "
-               "record with the same checks as the callback and the webhook")
+    _note(oid, msg("PortOne says payment %(imp_uid)s is %(status)s: settling from that record with the same "
+                   "checks as the callback and the webhook", imp_uid=payment.get("imp_uid"),
+                   status=payment.get("status")))
     settle(order, payment)
     return None
 
@@ -430,28 +440,30 @@ def needs_cancel(order):
 def retry_cancel(order):
     """A forged payment whose cancel got no usable answer: read it again, cancel it if PortOne still holds it."""
     oid = order["id"]
-    _note(oid, "Reconcile: the cancel of this forged payment did not go through; reading it again from PortOne")
+    _note(oid, msg("Reconcile: the cancel of this forged payment did not go through; reading it again from "
+                   "PortOne"))
     try:
         payment = (client.get_payment(oid, order["pg_payment_id"]) if order["pg_payment_id"]
                    else client.find_by_merchant_uid(oid, oid))
     except PGError as e:
-        _note(oid, f"PortOne gave no usable answer ({_trouble(e)}): the next reconcile tries again", "fail")
+        _note(oid, msg("PortOne gave no usable answer (%(trouble)s): the next reconcile tries again",
+                       trouble=_trouble(e)), "fail")
         return "no_answer"
     if payment is None:
-        steps.check(oid, "settle", "portone.cancelled", "PortOne has no payment for this order: nothing is held",
-                    True, "nothing held", "no payment")
+        steps.check(oid, "settle", "portone.cancelled", msg("PortOne has no payment for this order: nothing is "
+                                                            "held"), True, "nothing held", "no payment")
         return None
     what = _forged_what(order, payment)
     if verify.verify(order, payment).cancel_at_pg:
         if not _cancel_forged(oid, payment, what):
             return "no_answer"
     else:
-        steps.check(oid, "settle", "portone.cancelled", "PortOne shows the forged payment cancelled (the earlier "
-                    "cancel had gone through)", payment.get("status") == "cancelled", "cancelled",
+        steps.check(oid, "settle", "portone.cancelled", msg("PortOne shows the forged payment cancelled (the "
+                    "earlier cancel had gone through)"), payment.get("status") == "cancelled", "cancelled",
                     payment.get("status"))
         if payment.get("status") != "cancelled":
             return None
-    orders.transition(oid, (Status.FORGED,), Status.FORGED, _(
+    orders.transition(oid, (Status.FORGED,), Status.FORGED, msg(
         "Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what))
     return None
 
@@ -459,51 +471,53 @@ def retry_cancel(order):
 # --- plain words --------------------------------------------------------------------------------
 
 def _reason(verdict, order, payment):
-    """The order's reason in the reader's words (also the JSON message)."""
-    money = shop_views.money
+    """The order's reason (an i18n.msg(): stored, then shown in each reader's language)."""
     d = verdict.decision
     if d == verify.PAID:
-        return _("PortOne confirmed that %(amount)s was paid for this order, and every check passed.",
-                 amount=money(order["amount"]))
+        return msg("PortOne confirmed that %(amount_won)s was paid for this order, and every check passed.",
+                   amount_won=order["amount"])
     if d == verify.AWAITING_DEPOSIT:
         v = verify.vbank_details(payment)
-        return _("A virtual account was issued: pay %(amount)s into %(bank)s %(number)s (holder %(holder)s) "
-                 "by %(due)s. The order is paid when PortOne reports the deposit.",
-                 amount=money(order["amount"]), bank=v["bank"], number=v["number"], holder=v["holder"],
-                 due=v["due"])
+        return msg("A virtual account was issued: pay %(amount_won)s into %(bank)s %(number)s (holder %(holder)s) "
+                   "by %(due)s. The order is paid when PortOne reports the deposit.",
+                   amount_won=order["amount"], bank=v["bank"], number=v["number"], holder=v["holder"],
+                   due=v["due"])
     if d == verify.FAILED and payment.get("status") == "failed":
-        return _("Not paid: PortOne reports that the payment failed (%(why)s). No money was taken.",
-                 why=payment.get("fail_reason") or _("no reason given"))
+        return msg("Not paid: PortOne reports that the payment failed (%(why)s). No money was taken.",
+                   why=payment.get("fail_reason") or msg("no reason given"))
     if d == verify.FAILED:
-        return _("Not paid: PortOne reports the payment as cancelled. No money was kept.")
+        return msg("Not paid: PortOne reports the payment as cancelled. No money was kept.")
     if d == verify.CANCELLED:
-        return _("The payment was cancelled at PortOne after it was paid; the money went back to the buyer.")
+        return msg("The payment was cancelled at PortOne after it was paid; the money went back to the buyer.")
     what = _forged_what(order, payment)     # FORGED, this order's payment: amount or currency differ.
     if verdict.cancel_at_pg:
-        return _("Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what)
-    return _("Refused as forged: %(what)s. Do not pay into this virtual account.", what=what)
+        return msg("Refused as forged: %(what)s. The shop cancelled the payment at PortOne.", what=what)
+    return msg("Refused as forged: %(what)s. Do not pay into this virtual account.", what=what)
 
 
 def _forged_what(order, payment):
-    """How PortOne's record of this order's payment differs from the order, in the reader's words."""
-    money = shop_views.money
+    """How PortOne's record of this order's payment differs from the order (an i18n.msg())."""
     if payment.get("currency") != verify.CURRENCY:
-        return _("PortOne's currency is %(currency)s, not KRW", currency=payment.get("currency"))
-    return _("the order is %(stored)s but PortOne has %(paid)s", stored=money(order["amount"]),
-             paid=verify.won(payment.get("amount")) if not isinstance(payment.get("amount"), (int, float))
-             else money(int(payment.get("amount"))))
+        return msg("PortOne's currency is %(currency)s, not KRW", currency=payment.get("currency"))
+    paid = payment.get("amount")
+    if isinstance(paid, (int, float)) and not isinstance(paid, bool) and paid == int(paid):
+        return msg("the order is %(stored_won)s but PortOne has %(paid_won)s", stored_won=order["amount"],
+                   paid_won=int(paid))
+    return msg("the order is %(stored_won)s but PortOne has %(paid)s", stored_won=order["amount"],
+               paid=verify.won(paid))
 
 
 def _pending_message(error_msg):
     if error_msg:
-        return _("Nothing was paid: the payment window said \"%(error)s\", and PortOne has no completed "
-                 "payment for this order.", error=str(error_msg)[:200])
-    return _("Nothing was paid: PortOne has not completed this payment.")
+        return msg("Nothing was paid: the payment window said \"%(error)s\", and PortOne has no completed "
+                   "payment for this order.", error=str(error_msg)[:200])
+    return msg("Nothing was paid: PortOne has not completed this payment.")
 
 
 def _json(outcome):
     order = outcome.order
-    body = {"status": order["status"], "order_id": order["id"], "message": outcome.message or order["reason"],
+    body = {"status": order["status"], "order_id": order["id"],
+            "message": i18n.render(outcome.message or order["reason"]),
             "result_url": url_for("shop.order_result", order_id=order["id"]),
             "flow_url": url_for("flows.flow", order_id=order["id"])}
     if outcome.error:

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 from flask import current_app
 
+from i18n import msg
+
 from .. import config, http, steps
 
 # Toss's bank codes (virtualAccount.bankCode) and the names people know them by.
@@ -133,14 +135,15 @@ def _virtual_account(va):
 def record_auth(order_id):
     """Toss needs no token: every call carries the secret key. Recorded once per flow, for the log."""
     steps.record(order_id, "server_auth", "toss.auth",
-                 "No token to fetch: each call to Toss carries Authorization: Basic "
-                 "base64(TOSS_SECRET_KEY + ':')", kind="state", verdict="info")
+                 msg("No token to fetch: each call to Toss carries Authorization: Basic "
+                     "base64(TOSS_SECRET_KEY + ':')"), kind="state", verdict="info")
 
 
 def confirm(payment_key, order_id, amount, idempotency_key):
     """POST /v1/payments/confirm: the call that moves the money. Returns Payment or TossError."""
     return _send(order_id, "approve", "toss.confirm", "POST", "/v1/payments/confirm",
-                 f"Confirm payment {payment_key} of order {order_id} for {amount:,} won",
+                 msg("Confirm payment %(payment_key)s of order %(order_id)s for %(amount_won)s",
+                     payment_key=payment_key, order_id=order_id, amount_won=amount),
                  body={"paymentKey": payment_key, "orderId": order_id, "amount": amount},
                  idempotency_key=idempotency_key)
 
@@ -148,14 +151,14 @@ def confirm(payment_key, order_id, amount, idempotency_key):
 def get_payment(payment_key, order_id, phase="approve"):
     """GET /v1/payments/{paymentKey}: read the PG's own record. order_id names the flow to log to."""
     return _send(order_id, phase, "toss.get_payment", "GET", "/v1/payments/" + quote(payment_key, safe=""),
-                 f"Read payment {payment_key} back from Toss")
+                 msg("Read payment %(payment_key)s back from Toss", payment_key=payment_key))
 
 
 def get_by_order(order_id, phase="approve"):
     """GET /v1/payments/orders/{orderId}: the PG's record for our order (when the paymentKey is unsure)."""
     return _send(order_id, phase, "toss.find_payment", "GET",
                  "/v1/payments/orders/" + quote(order_id, safe=""),
-                 f"Ask Toss what it knows about order {order_id}")
+                 msg("Ask Toss what it knows about order %(order_id)s", order_id=order_id))
 
 
 def cancel(payment_key, order_id, reason, amount=None, refund_account=None):
@@ -170,10 +173,12 @@ def cancel(payment_key, order_id, reason, amount=None, refund_account=None):
         body["refundReceiveAccount"] = {"bank": refund_account["bank"],
                                         "accountNumber": refund_account["number"],
                                         "holderName": refund_account["holder"]}
-    what = "all of it" if amount is None else f"{amount:,} won"
+    # The cancelReason goes to Toss as it is (its own words, in the request body), not into the summary.
+    summary = (msg("Cancel payment %(payment_key)s (all of it)", payment_key=payment_key) if amount is None
+               else msg("Cancel payment %(payment_key)s (%(amount_won)s)", payment_key=payment_key,
+                        amount_won=amount))
     return _send(order_id, "settle", "toss.cancel", "POST",
-                 f"/v1/payments/{quote(payment_key, safe='')}/cancel",
-                 f"Cancel payment {payment_key} ({what}): {reason}", body=body,
+                 f"/v1/payments/{quote(payment_key, safe='')}/cancel", summary, body=body,
                  idempotency_key=f"cancel-{payment_key}-{'all' if amount is None else amount}")
 
 
@@ -187,7 +192,8 @@ def create_payment(order_id, amount, order_name, success_url, fail_url, customer
     if customer_email:
         body["customerEmail"] = customer_email
     return _send(order_id, "checkout", "toss.create_payment", "POST", "/v1/payments",
-                 f"Create a payment of {amount:,} won for order {order_id} on Toss's own page",
+                 msg("Create a payment of %(amount_won)s for order %(order_id)s on Toss's own page",
+                     amount_won=amount, order_id=order_id),
                  body=body, idempotency_key=f"create-{order_id}")
 
 

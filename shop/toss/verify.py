@@ -7,6 +7,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from i18n import msg
+
 from ..orders import Status
 from .client import PAYMENT_KEY
 
@@ -30,7 +32,7 @@ _AMOUNT = re.compile(r"[0-9]{1,12}")
 class Check:
     name: str        # the step name, 'toss.check_...'
     ok: bool
-    summary: str     # one plain line for the step log
+    summary: str     # one plain line for the step log: an i18n.msg()
     expected: object = None
     actual: object = None
 
@@ -52,34 +54,40 @@ def before_confirm(order, redirect):
     order: a mapping with id, pg, amount, status, pg_payment_id (or None when not found).
     """
     if order is None or order["pg"] != "toss":
-        return [Check("toss.check_order", False, f"No Toss order {redirect.order_id!r} in this shop",
+        return [Check("toss.check_order", False, msg("No Toss order %(order_id)s in this shop",
+                                                     order_id=repr(redirect.order_id)),
                       "an order this shop stored", redirect.order_id or "(none)")]
-    checks = [Check("toss.check_order", True, f"Order {order['id']} was stored by this shop",
+    checks = [Check("toss.check_order", True, msg("Order %(order_id)s was stored by this shop", order_id=order["id"]),
                     order["id"], redirect.order_id)]
     amount = parse_amount(redirect.amount)
     if amount == order["amount"]:
-        summary = f"Amount in the return URL equals the stored amount ({order['amount']:,} won)"
+        summary = msg("Amount in the return URL equals the stored amount (%(amount_won)s)",
+                      amount_won=order["amount"])
     elif amount is None:
-        summary = f"Amount in the return URL ({redirect.amount!r}) is not a whole number of won"
+        summary = msg("Amount in the return URL (%(amount)s) is not a whole number of won",
+                      amount=repr(redirect.amount))
     else:
-        summary = (f"Amount in the return URL ({amount:,} won) differs from the stored amount "
-                   f"({order['amount']:,} won): not confirming")
+        summary = msg("Amount in the return URL (%(sent_won)s) differs from the stored amount "
+                      "(%(stored_won)s): not confirming", sent_won=amount, stored_won=order["amount"])
     checks.append(Check("toss.check_amount", amount == order["amount"], summary, order["amount"],
                         redirect.amount))
     key_ok = bool(PAYMENT_KEY.fullmatch(redirect.payment_key or ""))
     known = order["pg_payment_id"]
     if key_ok and known and known != redirect.payment_key:
         key_ok = False
-        summary = "paymentKey differs from the one Toss gave this order when it was created"
+        summary = msg("paymentKey differs from the one Toss gave this order when it was created")
+    elif key_ok and known:
+        summary = msg("paymentKey is well formed and is the one Toss gave this order")
     elif key_ok:
-        summary = "paymentKey is well formed" + (" and is the one Toss gave this order" if known else "")
+        summary = msg("paymentKey is well formed")
     else:
-        summary = "paymentKey is missing or malformed"
+        summary = msg("paymentKey is missing or malformed")
     checks.append(Check("toss.check_payment_key", key_ok, summary, known or "a Toss paymentKey",
                         redirect.payment_key or "(none)"))
     unsettled = order["status"] in UNSETTLED
     checks.append(Check("toss.check_not_settled", unsettled,
-                        "Order is still open" if unsettled else f"Order is already {order['status']}",
+                        msg("Order is still open") if unsettled
+                        else msg("Order is already %(status)s", status=order["status"]),
                         "pending", order["status"]))
     return checks
 
@@ -91,28 +99,34 @@ def after_confirm(order, payment, payment_key=None):
     """
     checks = [
         Check("toss.check_order_id", payment.order_id == order["id"],
-              "Toss's record is for this order" if payment.order_id == order["id"]
-              else f"Toss's record is for another order ({payment.order_id})", order["id"], payment.order_id),
+              msg("Toss's record is for this order") if payment.order_id == order["id"]
+              else msg("Toss's record is for another order (%(order_id)s)", order_id=payment.order_id),
+              order["id"], payment.order_id),
         Check("toss.check_total_amount", payment.total_amount == order["amount"],
-              f"Toss's totalAmount {payment.total_amount:,} won "
-              + ("equals" if payment.total_amount == order["amount"] else "differs from")
-              + f" the stored {order['amount']:,} won", order["amount"], payment.total_amount),
+              msg("Toss's totalAmount %(paid_won)s equals the stored %(stored_won)s", paid_won=payment.total_amount,
+                  stored_won=order["amount"]) if payment.total_amount == order["amount"]
+              else msg("Toss's totalAmount %(paid_won)s differs from the stored %(stored_won)s",
+                       paid_won=payment.total_amount, stored_won=order["amount"]),
+              order["amount"], payment.total_amount),
     ]
     if payment_key:
         same = payment.payment_key == payment_key
         checks.append(Check("toss.check_payment_key", same,
-                            "Toss answered about the paymentKey we asked for" if same
-                            else "Toss answered about a different paymentKey", payment_key, payment.payment_key))
+                            msg("Toss answered about the paymentKey we asked for") if same
+                            else msg("Toss answered about a different paymentKey"), payment_key, payment.payment_key))
     settled = payment.status in ("DONE", "WAITING_FOR_DEPOSIT")
     checks.append(Check("toss.check_status", settled,
-                        f"Toss's status is {payment.status}" + ("" if settled else ": not paid (yet)"),
+                        msg("Toss's status is %(status)s", status=payment.status) if settled
+                        else msg("Toss's status is %(status)s: not paid (yet)", status=payment.status),
                         "DONE or WAITING_FOR_DEPOSIT", payment.status))
     if settled:
         ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT"
                                             or payment.method == VIRTUAL_ACCOUNT)
         checks.append(Check("toss.check_method", ok,
-                            f"Method {payment.method} fits status {payment.status}" if ok
-                            else f"Method {payment.method} does not fit status {payment.status}",
+                            msg("Method %(method)s fits status %(status)s", method=payment.method,
+                                status=payment.status) if ok
+                            else msg("Method %(method)s does not fit status %(status)s", method=payment.method,
+                                     status=payment.status),
                             VIRTUAL_ACCOUNT if payment.status == "WAITING_FOR_DEPOSIT" else "a Toss method",
                             payment.method))
     return checks
@@ -147,12 +161,13 @@ def deposit_secret(stored, sent):
     The values themselves never go into the Check: it is recorded as a step.
     """
     if not stored:
-        return Check("toss.check_deposit_secret", False, "No secret was saved for this order: ignoring the "
-                     "deposit callback", "the secret saved from confirm", "nothing saved")
+        return Check("toss.check_deposit_secret", False, msg("No secret was saved for this order: ignoring the "
+                                                             "deposit callback"),
+                     "the secret saved from confirm", "nothing saved")
     ok = isinstance(sent, str) and hmac.compare_digest(stored.encode(), sent.encode())
     return Check("toss.check_deposit_secret", ok,
-                 "The callback's secret matches the one saved from confirm" if ok
-                 else "The callback's secret does not match the one saved from confirm: ignoring it",
+                 msg("The callback's secret matches the one saved from confirm") if ok
+                 else msg("The callback's secret does not match the one saved from confirm: ignoring it"),
                  "the secret saved from confirm", "the same secret" if ok else "a different secret")
 
 
@@ -160,13 +175,14 @@ def created(order, payment):
     """Checks of the Payment that POST /v1/payments created, before the buyer is sent to its page."""
     url = payment.checkout_url or ""
     return [
-        Check("toss.check_order_id", payment.order_id == order["id"], "The created payment is for this order"
-              if payment.order_id == order["id"] else "The created payment is for another order",
+        Check("toss.check_order_id", payment.order_id == order["id"], msg("The created payment is for this order")
+              if payment.order_id == order["id"] else msg("The created payment is for another order"),
               order["id"], payment.order_id),
         Check("toss.check_total_amount", payment.total_amount == order["amount"],
-              f"The created payment asks {payment.total_amount:,} won; the order is {order['amount']:,} won",
+              msg("The created payment asks %(asked_won)s; the order is %(stored_won)s",
+                  asked_won=payment.total_amount, stored_won=order["amount"]),
               order["amount"], payment.total_amount),
         Check("toss.check_checkout_url", url.startswith(("https://", "http://")),
-              "Toss gave a checkout page to send the buyer to" if url else "Toss gave no checkout page",
+              msg("Toss gave a checkout page to send the buyer to") if url else msg("Toss gave no checkout page"),
               "checkout.url", url or "(none)"),
     ]

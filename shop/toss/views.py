@@ -3,8 +3,10 @@ import json
 import time
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+import i18n
+from i18n import msg
 
 from .. import catalog, config, orders, steps
 from .. import views as shop_views
@@ -18,54 +20,55 @@ bp = Blueprint("toss", __name__)
 UNSETTLED = verify.UNSETTLED
 BUSY_TRIES = 5   # 409 IDEMPOTENT_REQUEST_PROCESSING: the same POST is still running at Toss
 
-# Toss's failure codes (failUrl, confirm errors, failure.code) in plain words.
+# Toss's failure codes (failUrl, confirm errors, failure.code) in plain words: messages, stored as the
+# order's reason and shown in each reader's language.
 EXPLAIN = {
-    "PAY_PROCESS_CANCELED": _l("The payment window was closed or cancelled before paying. Nothing was "
+    "PAY_PROCESS_CANCELED": msg("The payment window was closed or cancelled before paying. Nothing was "
                                "charged."),
-    "PAY_PROCESS_ABORTED": _l("The payment stopped partway because the approval failed. Nothing was "
+    "PAY_PROCESS_ABORTED": msg("The payment stopped partway because the approval failed. Nothing was "
                               "charged; you can try again."),
-    "REJECT_CARD_COMPANY": _l("The card company refused this payment. Nothing was charged; try another "
+    "REJECT_CARD_COMPANY": msg("The card company refused this payment. Nothing was charged; try another "
                               "card or ask the card company why."),
-    "REJECT_CARD_PAYMENT": _l("The card company refused the payment: the limit is exceeded or the balance "
+    "REJECT_CARD_PAYMENT": msg("The card company refused the payment: the limit is exceeded or the balance "
                               "is too low. Nothing was charged."),
-    "INVALID_CARD_NUMBER": _l("The card number is wrong. Nothing was charged."),
-    "INVALID_STOPPED_CARD": _l("This card has been stopped. Nothing was charged; use another card."),
-    "INVALID_CARD_EXPIRATION": _l("The card's expiry date is wrong or has passed. Nothing was charged."),
-    "INVALID_REJECT_CARD": _l("The card cannot be used; the card company must be asked why. Nothing was "
+    "INVALID_CARD_NUMBER": msg("The card number is wrong. Nothing was charged."),
+    "INVALID_STOPPED_CARD": msg("This card has been stopped. Nothing was charged; use another card."),
+    "INVALID_CARD_EXPIRATION": msg("The card's expiry date is wrong or has passed. Nothing was charged."),
+    "INVALID_REJECT_CARD": msg("The card cannot be used; the card company must be asked why. Nothing was "
                               "charged."),
-    "INVALID_CARD_LOST_OR_STOLEN": _l("The card was reported lost or stolen. Nothing was charged."),
-    "EXCEED_MAX_AMOUNT": _l("The amount is above this card's limit per payment. Nothing was charged."),
-    "EXCEED_MAX_DAILY_PAYMENT_COUNT": _l("This card has reached its number of payments for today. Nothing "
+    "INVALID_CARD_LOST_OR_STOLEN": msg("The card was reported lost or stolen. Nothing was charged."),
+    "EXCEED_MAX_AMOUNT": msg("The amount is above this card's limit per payment. Nothing was charged."),
+    "EXCEED_MAX_DAILY_PAYMENT_COUNT": msg("This card has reached its number of payments for today. Nothing "
                                          "was charged."),
-    "EXCEED_MAX_PAYMENT_AMOUNT": _l("This card has reached its amount for today. Nothing was charged."),
-    "BELOW_MINIMUM_AMOUNT": _l("The amount is below the least a payment may be. Nothing was charged."),
-    "NOT_FOUND_PAYMENT_SESSION": _l("The shop must confirm a payment within 10 minutes of your approval; "
+    "EXCEED_MAX_PAYMENT_AMOUNT": msg("This card has reached its amount for today. Nothing was charged."),
+    "BELOW_MINIMUM_AMOUNT": msg("The amount is below the least a payment may be. Nothing was charged."),
+    "NOT_FOUND_PAYMENT_SESSION": msg("The shop must confirm a payment within 10 minutes of your approval; "
                                     "this one came too late and Toss let the payment expire. Nothing was "
                                     "charged; please pay again."),
-    "EXPIRED_PAYMENT": _l("The payment expired: it was not confirmed within 10 minutes of your approval "
+    "EXPIRED_PAYMENT": msg("The payment expired: it was not confirmed within 10 minutes of your approval "
                           "(or the window stayed open for 30 minutes). Nothing was charged."),
-    "NOT_FOUND_PAYMENT": _l("Toss has no record of this payment. Nothing was charged."),
-    "PROVIDER_ERROR": _l("The card company or bank had a temporary problem. Nothing was charged; try again "
+    "NOT_FOUND_PAYMENT": msg("Toss has no record of this payment. Nothing was charged."),
+    "PROVIDER_ERROR": msg("The card company or bank had a temporary problem. Nothing was charged; try again "
                          "in a moment."),
-    "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING": _l("Toss could not complete the payment. Nothing was "
+    "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING": msg("Toss could not complete the payment. Nothing was "
                                                     "charged; try again."),
-    "FAILED_INTERNAL_SYSTEM_PROCESSING": _l("Toss had an internal problem. Nothing was charged; try again "
+    "FAILED_INTERNAL_SYSTEM_PROCESSING": msg("Toss had an internal problem. Nothing was charged; try again "
                                             "in a moment."),
-    "UNKNOWN_PAYMENT_ERROR": _l("The payment failed. If it happens again, ask your bank or card company."),
-    "INVALID_API_KEY": _l("The shop's Toss secret key does not belong with its client key, so the shop "
+    "UNKNOWN_PAYMENT_ERROR": msg("The payment failed. If it happens again, ask your bank or card company."),
+    "INVALID_API_KEY": msg("The shop's Toss secret key does not belong with its client key, so the shop "
                           "could not confirm. Nothing was charged."),
-    "UNAUTHORIZED_KEY": _l("Toss did not accept the shop's secret key, so the shop could not confirm. "
+    "UNAUTHORIZED_KEY": msg("Toss did not accept the shop's secret key, so the shop could not confirm. "
                            "Nothing was charged."),
-    "INCORRECT_BASIC_AUTH_FORMAT": _l("The shop sent its secret key in the wrong format, so it could not "
+    "INCORRECT_BASIC_AUTH_FORMAT": msg("The shop sent its secret key in the wrong format, so it could not "
                                       "confirm. Nothing was charged."),
-    "INVALID_REQUEST": _l("Toss found the confirmation request invalid. Nothing was charged."),
-    "FORBIDDEN_REQUEST": _l("Toss did not allow this request. Nothing was charged."),
+    "INVALID_REQUEST": msg("Toss found the confirmation request invalid. Nothing was charged."),
+    "FORBIDDEN_REQUEST": msg("Toss did not allow this request. Nothing was charged."),
 }
-GENERIC = _l("The payment did not go through. Nothing was charged.")
+GENERIC = msg("The payment did not go through. Nothing was charged.")
 
 
 def explain(code):
-    """Plain words for a Toss failure code (a generic sentence for codes not in the table)."""
+    """Plain words for a Toss failure code (a generic sentence for codes not in the table): an i18n.msg()."""
     return EXPLAIN.get(code, GENERIC)
 
 
@@ -113,18 +116,19 @@ def success():
         return _refused(None, [verify.before_confirm(None, back)[0]], 404)
     oid = order["id"]
     steps.record(oid, "return", "toss.success_redirect",
-                 f"Toss sent the buyer back to /success with paymentKey {back.payment_key or '(none)'} and "
-                 f"amount {back.amount or '(none)'} (carried by the browser: checked before use)",
+                 msg("Toss sent the buyer back to /success with paymentKey %(payment_key)s and amount %(amount)s "
+                     "(carried by the browser: checked before use)", payment_key=back.payment_key or msg("(none)"),
+                     amount=back.amount or msg("(none)")),
                  kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
                  exchange={"request": {"method": "GET", "url": request.full_path}})
     if verify.is_refresh(order, back):
         steps.record(oid, "settle", "shop.show_settled",
-                     f"The order is already {order['status']}: shown again, not confirmed twice",
+                     msg("The order is already %(status)s: shown again, not confirmed twice", status=order["status"]),
                      kind="state", verdict="info")
         return _result(oid)
     failed = _record(oid, verify.before_confirm(order, back))
     if failed:
-        steps.record(oid, "verify", "toss.not_confirmed", f"Not confirming: {failed[0].summary}",
+        steps.record(oid, "verify", "toss.not_confirmed", msg("Not confirming: %(why)s", why=failed[0].summary),
                      kind="state", verdict="fail")
         return _refused(order, failed, 400)
     if _confirm(order, back.payment_key) == verify.NOT_OURS:
@@ -158,32 +162,32 @@ def _confirm(order, payment_key):
         asked = _ask_by_order(order)
         if isinstance(asked, client.Payment) and asked.status not in ("READY", "IN_PROGRESS"):
             steps.record(oid, "approve", "toss.recovered",
-                         f"The confirm got no usable answer ({trouble}); asked by orderId, Toss says "
-                         f"{asked.status}: the shop settles from Toss's own record, without confirming again",
-                         kind="state", verdict="info")
+                         msg("The confirm got no usable answer (%(trouble)s); asked by orderId, Toss says "
+                             "%(status)s: the shop settles from Toss's own record, without confirming again",
+                             trouble=trouble, status=asked.status), kind="state", verdict="info")
             return _settle(order, asked, payment_key)
         if isinstance(asked, client.Payment) and attempt == 1:
             steps.record(oid, "approve", "toss.confirm_retry",
-                         f"The confirm got no usable answer ({trouble}) and Toss still shows the payment as "
-                         f"{asked.status}: confirming again with the same Idempotency-Key", kind="state",
-                         verdict="info")
+                         msg("The confirm got no usable answer (%(trouble)s) and Toss still shows the payment as "
+                             "%(status)s: confirming again with the same Idempotency-Key", trouble=trouble,
+                             status=asked.status), kind="state", verdict="info")
             continue
         break
     if isinstance(asked, client.Payment):
         steps.record(oid, "approve", "toss.still_unknown",
-                     f"Toss still shows the payment as {asked.status} after a second confirm ({trouble}): the "
-                     "order is left unknown, not guessed. A reload of /success or reconcile confirms again "
-                     "with the same Idempotency-Key while Toss's 10-minute window lasts", kind="state",
-                     verdict="fail")
-        reason = _("Toss did not answer the confirmation properly and still shows the payment as not confirmed, "
-                   "so nothing was charged yet. Reload this page to try again.")
+                     msg("Toss still shows the payment as %(status)s after a second confirm (%(trouble)s): the "
+                         "order is left unknown, not guessed. A reload of /success or reconcile confirms again "
+                         "with the same Idempotency-Key while Toss's 10-minute window lasts", status=asked.status,
+                         trouble=trouble), kind="state", verdict="fail")
+        reason = msg("Toss did not answer the confirmation properly and still shows the payment as not confirmed, "
+                     "so nothing was charged yet. Reload this page to try again.")
     else:
         steps.record(oid, "approve", "toss.still_unknown",
-                     f"The confirm got no usable answer ({trouble}) and Toss could not say what happened to the "
-                     "order: left unknown, not guessed. A reload of /success or reconcile asks Toss again",
-                     kind="state", verdict="fail")
-        reason = _("The shop asked Toss to confirm but got no clear answer, and Toss could not tell it the outcome "
-                   "either. Nothing is decided yet: reload this page to ask again.")
+                     msg("The confirm got no usable answer (%(trouble)s) and Toss could not say what happened to "
+                         "the order: left unknown, not guessed. A reload of /success or reconcile asks Toss again",
+                         trouble=trouble), kind="state", verdict="fail")
+        reason = msg("The shop asked Toss to confirm but got no clear answer, and Toss could not tell it the "
+                     "outcome either. Nothing is decided yet: reload this page to ask again.")
     _move(order, (Status.PENDING,), Status.UNKNOWN, reason)
     return None
 
@@ -206,13 +210,14 @@ def _refused_by_toss(order, payment_key, error):
     """Toss refused the confirm. Fail the order, unless the paymentKey was not this order's at all."""
     oid = order["id"]
     steps.record(oid, "approve", "toss.confirm_refused",
-                 f"Toss refused the confirmation: {error.code} ({error.message})", kind="state", verdict="fail")
+                 msg("Toss refused the confirmation: %(code)s (%(message)s)", code=error.code, message=error.message),
+                 kind="state", verdict="fail")
     asked = _ask_by_order(order)
     if isinstance(asked, client.Payment) and asked.payment_key != payment_key:
         # e.g. NOT_FOUND_PAYMENT_SESSION for a paymentKey copied from another order: the buyer's
         # own payment is untouched, so the order stays open for the honest redirect.
-        steps.check(oid, "verify", "toss.check_payment_key", "The return address named another order's "
-                    "payment: this order stays open", False, asked.payment_key, payment_key)
+        steps.check(oid, "verify", "toss.check_payment_key", msg("The return address named another order's "
+                    "payment: this order stays open"), False, asked.payment_key, payment_key)
         return verify.NOT_OURS
     _move(order, UNSETTLED, Status.FAILED, explain(error.code))
     return verify.NOT_PAID
@@ -227,12 +232,12 @@ def _unsure(error):
 def _trouble(result):
     """Why a call to Toss gave no usable answer, in a few words for the step log."""
     if isinstance(result, PGTimeout):
-        return "no answer: Toss may or may not have acted"
+        return msg("no answer: Toss may or may not have acted")
     if isinstance(result, PGUnreachable):
-        return "Toss could not be reached"
+        return msg("Toss could not be reached")
     if isinstance(result, client.TossError):
-        return f"Toss answered HTTP {result.status} {result.code}"
-    return "no usable answer"
+        return msg("Toss answered HTTP %(status)s %(code)s", status=result.status, code=result.code)
+    return msg("no usable answer")
 
 
 def _ask_by_order(order, phase="approve"):
@@ -251,8 +256,8 @@ def _read_back(order, payment_key):
     if isinstance(payment, client.Payment):
         return _settle(order, payment, payment_key)
     _move(order, (Status.PENDING,), Status.UNKNOWN,
-          _("Toss says this payment was already processed, but the shop could not read it back. Reload this "
-            "page to ask again."))
+          msg("Toss says this payment was already processed, but the shop could not read it back. Reload this "
+              "page to ask again."))
     return None
 
 
@@ -266,42 +271,42 @@ def _settle(order, payment, payment_key=None):
     result = verify.outcome(checks, payment)
     if result == verify.NOT_OURS:
         steps.record(order["id"], "settle", "shop.not_ours",
-                     "Toss's record is not this order's: nothing changes", kind="state", verdict="fail")
+                     msg("Toss's record is not this order's: nothing changes"), kind="state", verdict="fail")
         return result
     if result == verify.FORGED:
         _forged(order, payment, [c for c in checks if not c.ok])
     elif result == verify.PAID:
-        reason = (_("The deposit arrived and Toss confirms it.") if order["status"] == Status.AWAITING_DEPOSIT
-                  else _("Toss confirmed the payment and every check passed."))
+        reason = (msg("The deposit arrived and Toss confirms it.") if order["status"] == Status.AWAITING_DEPOSIT
+                  else msg("Toss confirmed the payment and every check passed."))
         fields = {"pg_payment_id": payment.payment_key}
         if payment.secret:
             fields["pg_secret"] = payment.secret
         _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.PAID, reason, **fields)
     elif result == verify.AWAITING_DEPOSIT:
         _move(order, UNSETTLED, Status.AWAITING_DEPOSIT,
-              _("Toss issued a virtual account. The order is paid when the money arrives in it."),
+              msg("Toss issued a virtual account. The order is paid when the money arrives in it."),
               pg_payment_id=payment.payment_key, pg_secret=payment.secret, vbank=payment.virtual_account)
     elif result == verify.NOT_PAID:
         code = payment.failure[0] if payment.failure else ""
         _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FAILED,
-              explain(code) if code in EXPLAIN else _("Toss reports the payment as %(status)s: nothing was "
-                                                       "charged.", status=payment.status))
+              explain(code) if code in EXPLAIN else msg("Toss reports the payment as %(status)s: nothing was "
+                                                         "charged.", status=payment.status))
     elif result == verify.CANCELED:
         if order["status"] == Status.PAID:
-            _move(order, (Status.PAID,), Status.CANCELLED, _("The payment was cancelled at Toss and refunded."))
+            _move(order, (Status.PAID,), Status.CANCELLED, msg("The payment was cancelled at Toss and refunded."))
         else:
             _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FAILED,
-                  _("The payment was cancelled at Toss before any money arrived."))
+                  msg("The payment was cancelled at Toss before any money arrived."))
     else:
         steps.record(order["id"], "settle", "shop.nothing_yet",
-                     f"Toss shows the payment as {payment.status}: nothing to settle yet", kind="state",
-                     verdict="info")
+                     msg("Toss shows the payment as %(status)s: nothing to settle yet", status=payment.status),
+                     kind="state", verdict="info")
     return result
 
 
 def _forged(order, payment, failed):
     """Toss's record of this order's payment does not match what the shop stored: cancel it, mark FORGED."""
-    why = "; ".join(c.summary for c in failed)
+    why = [c.summary for c in failed]
     ok = _cancel_forged(order["id"], payment.payment_key, why)
     fields = ", ".join(MISMATCH_FIELDS.get(c.name, c.name) for c in failed)   # the same in every language
     _move(order, (*UNSETTLED, Status.AWAITING_DEPOSIT), Status.FORGED, _forged_reason(fields, ok),
@@ -320,9 +325,10 @@ def _cancel_forged(oid, payment_key, why):
     ok = isinstance(cancelled, client.Payment) or (isinstance(cancelled, client.TossError)
                                                    and cancelled.code == "ALREADY_CANCELED_PAYMENT")
     steps.record(oid, "settle", "toss.cancel_forged",
-                 f"Cancelled the mismatching payment at Toss ({why})" if ok
-                 else f"Could not cancel the mismatching payment at Toss yet ({why}; {_trouble(cancelled)}): "
-                 "left for reconcile (flask reconcile or the button on /flows), which tries the cancel again",
+                 msg("Cancelled the mismatching payment at Toss (%(why)s)", why=why) if ok
+                 else msg("Could not cancel the mismatching payment at Toss yet (%(why)s; %(trouble)s): left for "
+                          "reconcile (flask reconcile or the button on /flows), which tries the cancel again",
+                          why=why, trouble=_trouble(cancelled)),
                  kind="state", verdict="pass" if ok else "fail")
     return ok
 
@@ -333,23 +339,28 @@ MISMATCH_FIELDS = {"toss.check_order_id": "orderId", "toss.check_total_amount": 
                    "toss.check_method": "method"}
 
 
-def _forged_reason(why, cancelled):
-    return _("Toss's record of this payment did not match the order (%(why)s). ", why=why) + (
-        _("The payment was cancelled at Toss.") if cancelled else _("Cancelling it at Toss has not succeeded yet."))
+def _forged_reason(fields, cancelled):
+    """fields: the mismatching fields of Toss's Payment, named as Toss names them (the same in every language)."""
+    if cancelled:
+        return msg("Toss's record of this payment did not match the order (%(why)s). The payment was cancelled "
+                   "at Toss.", why=fields)
+    return msg("Toss's record of this payment did not match the order (%(why)s). Cancelling it at Toss has not "
+               "succeeded yet.", why=fields)
 
 
 def _move(order, from_statuses, to_status, reason, **fields):
     """One status change through orders.transition; the step says whether this call won."""
-    moved = orders.transition(order["id"], from_statuses, to_status, str(reason), **fields)
+    moved = orders.transition(order["id"], from_statuses, to_status, reason, **fields)
     if moved:
         good = to_status in (Status.PAID, Status.AWAITING_DEPOSIT)
-        steps.record(order["id"], "settle", "shop.status", f"Order {order['status']} → {to_status}: {reason}",
-                     kind="state", verdict="pass" if good else "fail")
+        steps.record(order["id"], "settle", "shop.status", msg("Order %(before)s → %(after)s: %(reason)s",
+                                                               before=order["status"], after=to_status, reason=reason),
+                     kind="state", verdict="pass" if good else "fail", expected=order["status"], actual=to_status)
     else:
         now = orders.get(order["id"])["status"]
         steps.record(order["id"], "settle", "shop.status_unchanged",
-                     f"Order is already {now}: this {to_status} did not apply", kind="state",
-                     verdict="info")
+                     msg("Order is already %(status)s: this %(wanted)s did not apply", status=now, wanted=to_status),
+                     kind="state", verdict="info")
     return moved
 
 
@@ -372,7 +383,7 @@ def _refused(order, failed, status, reasons=None):
         text = REFUSALS.get(c.name)
         if text is not None:
             reasons.append(text % {"expected": _money(c.expected), "actual": _money(c.actual)})
-    return render_template("toss/refused.html", order=order, reasons=reasons or [str(GENERIC)],
+    return render_template("toss/refused.html", order=order, reasons=reasons or [i18n.render(GENERIC)],
                            failed=failed), status
 
 
@@ -390,8 +401,9 @@ def fail():
     order = orders.get(back.order_id)
     if order is not None and order["pg"] == "toss":
         steps.record(order["id"], "return", "toss.fail_redirect",
-                     f"Toss sent the buyer to /fail with {back.code or '(no code)'}: {back.message} "
-                     "(carried by the browser: asking Toss before believing it)", kind="http_in",
+                     msg("Toss sent the buyer to /fail with %(code)s: %(message)s (carried by the browser: asking "
+                         "Toss before believing it)", code=back.code or msg("(no code)"), message=back.message),
+                     kind="http_in",
                      actor_from="browser", actor_to="shop", verdict="info",
                      exchange={"request": {"method": "GET", "url": request.full_path}})
         if order["status"] in UNSETTLED:
@@ -408,17 +420,17 @@ def _settle_failure(order, back):
         _settle(order, asked)           # Toss's own record decides, whatever the redirect said
     elif isinstance(asked, client.Payment) and asked.order_id == order["id"]:
         steps.check(order["id"], "verify", "toss.check_not_paid",
-                    f"Toss shows the payment as {asked.status}: it was never confirmed, and the shop will not "
-                    "confirm it now", True, "not DONE", asked.status)
+                    msg("Toss shows the payment as %(status)s: it was never confirmed, and the shop will not "
+                        "confirm it now", status=asked.status), True, "not DONE", asked.status)
         _move(order, UNSETTLED, Status.FAILED, explain(back.code))
     elif isinstance(asked, client.TossError) and asked.status == 404:
         steps.check(order["id"], "verify", "toss.check_not_paid",
-                    "Toss has no payment for this order: nothing was charged", True, "no payment", asked.code)
+                    msg("Toss has no payment for this order: nothing was charged"), True, "no payment", asked.code)
         _move(order, UNSETTLED, Status.FAILED, explain(back.code))
     else:
         steps.record(order["id"], "verify", "toss.fail_unconfirmed",
-                     "Could not ask Toss about this order: it stays open until Toss answers (reconcile asks "
-                     "again)", kind="state", verdict="fail")
+                     msg("Could not ask Toss about this order: it stays open until Toss answers (reconcile asks "
+                         "again)"), kind="state", verdict="fail")
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -443,16 +455,16 @@ def webhook():
         return jsonify(error="UNKNOWN_ORDER", message="No Toss order with this orderId."), 404
     transmission = {k: v for k, v in request.headers.items() if k.lower().startswith("tosspayments-webhook")}
     steps.record(order["id"], "notify", "toss.webhook",
-                 f"Toss webhook {hook.event} says the payment is {hook.status or '(no status)'} "
-                 "(not trusted: the shop reads it back)", kind="http_in", actor_from="toss", actor_to="shop",
+                 msg("Toss webhook %(event)s says the payment is %(status)s (not trusted: the shop reads it back)",
+                     event=hook.event, status=hook.status or msg("(no status)")), kind="http_in", actor_from="toss", actor_to="shop",
                  verdict="info", exchange={"request": {"method": "POST", "url": request.path,
                                                        "headers": transmission, "body": data}})
     if hook.event == "DEPOSIT_CALLBACK":
         return _deposit(order, hook)
     if hook.event == "PAYMENT_STATUS_CHANGED":
         return _status_changed(order, hook)
-    steps.record(order["id"], "notify", "toss.webhook_ignored", f"The shop does not act on {hook.event}",
-                 kind="state", verdict="info")
+    steps.record(order["id"], "notify", "toss.webhook_ignored",
+                 msg("The shop does not act on %(event)s", event=hook.event), kind="state", verdict="info")
     return jsonify(received=True, applied=False)
 
 
@@ -469,7 +481,7 @@ def _deposit(order, hook):
     if not order["pg_secret"] and order["status"] in UNSETTLED:
         # The confirm answer (with the secret) is not stored yet: let Toss retry later.
         steps.record(order["id"], "notify", "toss.deposit_too_early",
-                     "No secret stored yet for this order: asking Toss to send it again later",
+                     msg("No secret stored yet for this order: asking Toss to send it again later"),
                      kind="state", verdict="info")
         return jsonify(error="NOT_READY", message="Try again later."), 409
     check = verify.deposit_secret(order["pg_secret"], hook.secret)
@@ -491,12 +503,12 @@ def _apply_read_back(order, payment, payment_key):
         _settle(order, payment, payment_key)
         return jsonify(received=True, status=orders.get(order["id"])["status"])
     if payment is None or _unsure(payment):
-        steps.record(order["id"], "notify", "toss.webhook_retry", "The payment could not be read back from Toss: "
-                     "answered 503, so Toss sends the webhook again later", kind="state", verdict="info")
+        steps.record(order["id"], "notify", "toss.webhook_retry", msg("The payment could not be read back from "
+                     "Toss: answered 503, so Toss sends the webhook again later"), kind="state", verdict="info")
         return jsonify(error="PG_UNAVAILABLE", message="Could not read the payment back; retry later."), 503
     steps.record(order["id"], "notify", "toss.webhook_unverified",
-                 f"Toss could not show the payment ({payment.code}): nothing changes", kind="state",
-                 verdict="fail")
+                 msg("Toss could not show the payment (%(code)s): nothing changes", code=payment.code),
+                 kind="state", verdict="fail")
     return jsonify(error="UNKNOWN_PAYMENT", message="Toss has no such payment."), 400
 
 
@@ -517,7 +529,8 @@ def reconcile(order, abandon_after):
     'waiting' when the order was left open.
     """
     oid = order["id"]
-    _note(oid, f"Reconcile: the order is {order['status']}; asking Toss what it knows about order {oid}")
+    _note(oid, msg("Reconcile: the order is %(status)s; asking Toss what it knows about order %(order_id)s",
+                   status=order["status"], order_id=oid))
     try:
         payment = client.get_by_order(oid, "settle")
     except PGError as e:
@@ -525,38 +538,39 @@ def reconcile(order, abandon_after):
     if isinstance(payment, client.TossError) and payment.status == 404:
         age = time.time() - order["created_at"]
         if age < abandon_after or order["status"] not in UNSETTLED:
-            _note(oid, f"Toss has no payment for this order ({payment.code}), {int(age)} s after it was created: "
-                       f"left {order['status']}, the buyer may still pay (it is closed after {int(abandon_after)} s)")
+            _note(oid, msg("Toss has no payment for this order (%(code)s), %(age)s s after it was created: left "
+                           "%(status)s, the buyer may still pay (it is closed after %(limit)s s)", code=payment.code,
+                           age=int(age), status=order["status"], limit=int(abandon_after)))
             return "waiting"
-        _move(order, UNSETTLED, Status.FAILED, _(
+        _move(order, UNSETTLED, Status.FAILED, msg(
             "Not paid: Toss has no payment for this order %(minutes)s minutes after it was created, so the shop "
             "closed it. Nothing was charged.", minutes=int(abandon_after // 60)))
         return None
     if not isinstance(payment, client.Payment):
-        _note(oid, f"Toss gave no usable answer ({_trouble(payment)}): left {order['status']}; the next reconcile "
-                   "asks again", "fail")
+        _note(oid, msg("Toss gave no usable answer (%(trouble)s): left %(status)s; the next reconcile asks again",
+                       trouble=_trouble(payment), status=order["status"]), "fail")
         return "no_answer"
     if payment.status == "READY":
-        _note(oid, "The buyer has not finished Toss's payment window (READY): left open; Toss expires it after "
-                   "30 minutes")
+        _note(oid, msg("The buyer has not finished Toss's payment window (READY): left open; Toss expires it "
+                       "after 30 minutes"))
         return "waiting"
     if payment.status == "IN_PROGRESS":
         checks = verify.after_confirm(order, payment, order["pg_payment_id"])
         _record(oid, [c for c in checks if c.name != "toss.check_status"])   # IN_PROGRESS: not confirmed yet
         if verify.outcome(checks, payment) != verify.OPEN or order["status"] not in UNSETTLED:
-            _note(oid, "Toss's record does not match the order, so the shop does not confirm it: Toss lets it "
-                       "expire and nothing is charged", "fail")
+            _note(oid, msg("Toss's record does not match the order, so the shop does not confirm it: Toss lets it "
+                           "expire and nothing is charged"), "fail")
             return "waiting"
-        _note(oid, f"Toss shows payment {payment.payment_key} authenticated but never confirmed (IN_PROGRESS): the "
-                   "buyer's return to /success was lost. Confirming it now with the Idempotency-Key /success "
-                   "uses, so it cannot be confirmed twice")
+        _note(oid, msg("Toss shows payment %(payment_key)s authenticated but never confirmed (IN_PROGRESS): the "
+                       "buyer's return to /success was lost. Confirming it now with the Idempotency-Key /success "
+                       "uses, so it cannot be confirmed twice", payment_key=payment.payment_key))
         _confirm(order, payment.payment_key)
         return None
     if payment.status == "WAITING_FOR_DEPOSIT" and order["status"] == Status.AWAITING_DEPOSIT:
-        _note(oid, "Toss still waits for the deposit into the virtual account: nothing to change")
+        _note(oid, msg("Toss still waits for the deposit into the virtual account: nothing to change"))
         return "waiting"
-    _note(oid, f"Toss says the payment is {payment.status}: settling from that record with the same checks as "
-               "/success and the webhook")
+    _note(oid, msg("Toss says the payment is %(status)s: settling from that record with the same checks as "
+                   "/success and the webhook", status=payment.status))
     _settle(order, payment, order["pg_payment_id"])
     return None
 
@@ -570,23 +584,25 @@ def needs_cancel(order):
 def retry_cancel(order):
     """A forged payment whose cancel did not go through: read it again, cancel it if Toss still holds it."""
     oid = order["id"]
-    _note(oid, "Reconcile: the cancel of this forged payment did not go through; reading it again from Toss")
+    _note(oid, msg("Reconcile: the cancel of this forged payment did not go through; reading it again from Toss"))
     try:
         payment = (client.get_payment(order["pg_payment_id"], oid, "settle") if order["pg_payment_id"]
                    else client.get_by_order(oid, "settle"))
     except PGError as e:
         payment = e
     if not isinstance(payment, client.Payment):
-        _note(oid, f"Toss gave no usable answer ({_trouble(payment)}): the next reconcile tries again", "fail")
+        _note(oid, msg("Toss gave no usable answer (%(trouble)s): the next reconcile tries again",
+                       trouble=_trouble(payment)), "fail")
         return "no_answer"
     failed = [c for c in verify.after_confirm(order, payment) if not c.ok and c.name != "toss.check_status"]
-    why = "; ".join(c.summary for c in failed) or f"Toss shows it {payment.status}"
+    why = [c.summary for c in failed] or msg("Toss shows it %(status)s", status=payment.status)
     ok = payment.status in ("CANCELED", "ABORTED", "EXPIRED") or _cancel_forged(oid, payment.payment_key, why)
     if payment.status in ("CANCELED", "ABORTED", "EXPIRED"):
-        steps.record(oid, "settle", "toss.cancel_forged", f"Toss shows the payment {payment.status}: nothing is "
-                     "held any more", kind="state", verdict="pass")
+        steps.record(oid, "settle", "toss.cancel_forged", msg("Toss shows the payment %(status)s: nothing is "
+                     "held any more", status=payment.status), kind="state", verdict="pass")
     if ok:
-        orders.transition(oid, (Status.FORGED,), Status.FORGED, _forged_reason(why, True))
+        fields = ", ".join(MISMATCH_FIELDS.get(c.name, c.name) for c in failed) or payment.status
+        orders.transition(oid, (Status.FORGED,), Status.FORGED, _forged_reason(fields, True))
         return None
     return "no_answer"
 
@@ -618,13 +634,13 @@ def checkout():
     failed = _record(oid, verify.created(order, payment)) if isinstance(payment, client.Payment) else None
     if isinstance(payment, client.Payment) and not failed:
         orders.attach_payment(oid, payment.payment_key)
-        steps.record(oid, "checkout", "toss.open_checkout", "Sending the buyer to Toss's checkout page",
+        steps.record(oid, "checkout", "toss.open_checkout", msg("Sending the buyer to Toss's checkout page"),
                      kind="state", verdict="info")
         return redirect(payment.checkout_url, 303)
     code = payment.code if isinstance(payment, client.TossError) else ""
     _move(order, UNSETTLED, Status.FAILED,
-          explain(code) if code in EXPLAIN else _("Toss did not open a checkout for this order, so nobody "
-                                                  "could pay it. Nothing was charged."))
+          explain(code) if code in EXPLAIN else msg("Toss did not open a checkout for this order, so nobody "
+                                                    "could pay it. Nothing was charged."))
     order = orders.get(oid)
     return render_template("toss/fail.html", code=code, message=getattr(payment, "message", ""),
                            explanation=order["reason"], order=order), 502

@@ -58,9 +58,8 @@
   /* The server's verdict on what PortOne says, for the callback's {imp_uid, merchant_uid}. */
   function complete(orderId, rsp) {
     Shop.report(orderId, "return", "portone.callback",
-                rsp.error_code ? "IMP.request_pay callback: error " + rsp.error_code + " " + (rsp.error_msg || "")
-                               : "IMP.request_pay callback: imp_uid " + rsp.imp_uid,
-                rsp, "shop")
+                rsp.error_code ? "portone.callback_error" : "portone.callback_paid",
+                {code: rsp.error_code, message: rsp.error_msg || "", imp_uid: rsp.imp_uid}, rsp, "shop")
       .then(function () {
         show(text.verifying);
         return Shop.postJSON("/payments/complete", {imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || orderId,
@@ -108,9 +107,8 @@
         };
         if (c.payMethod === "phone") params.digital = false;
         if (c.redirect) params.m_redirect_url = form.dataset.redirectUrl;
-        Shop.report(order.order_id, "checkout", "portone.request_pay",
-                    "IMP.request_pay(" + params.pg + ", " + params.pay_method + ", " + params.amount + ")",
-                    params, "portone");
+        Shop.report(order.order_id, "checkout", "portone.request_pay", "portone.request_pay",
+                    {pg: params.pg, pay_method: params.pay_method, amount: params.amount}, params, "portone");
         show(text.window_open);
         IMP.request_pay(params, function (rsp) { complete(order.order_id, rsp || {}); });
       })

@@ -17,11 +17,14 @@
     });
   }
 
-  /* Record a step the browser saw (reported, never trusted by the server). */
-  function report(orderId, phase, name, summary, data, to) {
+  /* Record a step the browser saw (reported, never trusted by the server). The summary is a key of
+     the server's table (shop/views.py BROWSER_SUMMARIES) with its values, not prose: the server
+     shows it in each reader's language. */
+  function report(orderId, phase, name, summaryKey, values, data, to) {
     if (!orderId) return Promise.resolve(null);
     return postJSON("/api/flows/" + encodeURIComponent(orderId) + "/events",
-                    {phase: phase, name: name, summary: summary, data: data || null, to: to || "browser"})
+                    {phase: phase, name: name, summary_key: summaryKey, values: values || {},
+                     data: data || null, to: to || "browser"})
       .catch(function () { return null; });
   }
 

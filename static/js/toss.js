@@ -141,9 +141,9 @@
   function rejected(order, err) {
     var code = (err && err.code) || "UNKNOWN";
     var phase = code === "USER_CANCEL" ? "authenticate" : "checkout";
-    Shop.report(order.order_id, phase, "toss.rejection",
-                "requestPayment was rejected: " + code + " " + ((err && err.message) || ""),
-                {code: code, message: err && err.message}, "browser");
+    Shop.report(order.order_id, phase, "toss.rejection", "toss.rejection",
+                {code: code, message: (err && err.message) || ""}, {code: code, message: err && err.message},
+                "browser");
     say("toss-message", (text.codes[code] || text.codes.GENERIC) + " (" + code + ")", "refusal");
     busy(false);
   }
@@ -171,9 +171,8 @@
                     successUrl: panel.dataset.successUrl, failUrl: panel.dataset.failUrl};
       if (order.buyer_email) params.customerEmail = order.buyer_email;
       if (order.buyer_name) params.customerName = order.buyer_name;
-      return Shop.report(order.order_id, "checkout", "toss.request_payment",
-                         "widget.requestPayment for " + order.amount + " won (amount set by renderPaymentMethods/" +
-                         "updateAmount from the server's price)", {amount: order.amount, params: params}, "toss")
+      return Shop.report(order.order_id, "checkout", "toss.request_payment", "toss.request_payment",
+                         {amount_won: order.amount}, {amount: order.amount, params: params}, "toss")
         .then(function () {
           say("toss-message", text.window_open, "info");
           return widget.requestPayment(params);
