@@ -24,6 +24,8 @@ EVENT_NAME = re.compile(r"^(portone|toss)\.[a-z_.]{1,60}$")
 # shown as data (text of at most 200 characters; an int for a `_won` value), never as a message.
 BROWSER_SUMMARIES = {
     "portone.request_pay": catalog.N_("IMP.request_pay(%(pg)s, %(pay_method)s, %(amount)s)"),
+    "portone.window_done": catalog.N_("The buyer finished in PortOne's payment window; what happened there "
+                                      "reaches the shop only as PortOne's own record"),
     "portone.callback_paid": catalog.N_("IMP.request_pay callback: imp_uid %(imp_uid)s"),
     "portone.callback_error": catalog.N_("IMP.request_pay callback: error %(code)s %(message)s"),
     "toss.request_payment": catalog.N_("widget.requestPayment for %(amount_won)s (amount set by "

@@ -43,7 +43,8 @@ def test_card_payment_is_verified_in_the_panel_and_on_the_result_page(page):
     assert payment["status"] == "paid" and payment["amount"] == 15000
     steps = page.site.get(f"/api/flows/{oid}/steps").json()["steps"]
     reported = [s for s in steps if s["reported"]]
-    assert [s["name"] for s in reported] == ["portone.request_pay", "portone.callback"]
+    assert [(s["phase"], s["name"]) for s in reported] == [
+        ("checkout", "portone.request_pay"), ("authenticate", "portone.window"), ("return", "portone.callback")]
     sent = reported[0]["exchange"]["browser"]
     assert (sent["merchant_uid"], sent["amount"], sent["pay_method"]) == (oid, 15000, "card")
     assert sent["notice_url"] == page.site.url + "/webhooks/portone"

@@ -57,9 +57,12 @@
 
   /* The server's verdict on what PortOne says, for the callback's {imp_uid, merchant_uid}. */
   function complete(orderId, rsp) {
-    Shop.report(orderId, "return", "portone.callback",
-                rsp.error_code ? "portone.callback_error" : "portone.callback_paid",
-                {code: rsp.error_code, message: rsp.error_msg || "", imp_uid: rsp.imp_uid}, rsp, "shop")
+    Shop.report(orderId, "authenticate", "portone.window", "portone.window_done", {}, null, "portone")
+      .then(function () {
+        return Shop.report(orderId, "return", "portone.callback",
+                           rsp.error_code ? "portone.callback_error" : "portone.callback_paid",
+                           {code: rsp.error_code, message: rsp.error_msg || "", imp_uid: rsp.imp_uid}, rsp, "shop");
+      })
       .then(function () {
         show(text.verifying);
         return Shop.postJSON("/payments/complete", {imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid || orderId,
