@@ -44,15 +44,26 @@ def ensure_schema(path, schema_files):
 
 
 class transaction:
-    """`with transaction(conn) as db:` runs the block in one IMMEDIATE (write-locked) transaction."""
+    """`with transaction(conn) as db:` runs the block in one IMMEDIATE (write-locked) transaction.
+
+    Inside another transaction on the same connection the block is a savepoint instead: its writes
+    are committed with the outer transaction, and an exception undoes only the block's own writes.
+    """
 
     def __init__(self, conn):
         self.conn = conn
+        self.nested = False
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT nested" if self.nested else "BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, *_):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.nested:
+            if exc_type:
+                self.conn.execute("ROLLBACK TO nested")
+            self.conn.execute("RELEASE nested")
+        else:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False

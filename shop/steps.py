@@ -1,13 +1,17 @@
 """The step log: records what happened in a flow (one order), phase by phase, and reads it back."""
+import contextlib
+import functools
 import json
 import os
 import sys
 import time
 
+from flask import current_app, g
+
 import i18n
 
 from . import redact
-from .db import get_db
+from .db import get_db, transaction
 
 # One ordered list of phases shared by both PGs, so two flows line up row by row.
 PHASES = ("order", "checkout", "authenticate", "return", "server_auth", "approve", "verify",
@@ -26,15 +30,21 @@ def _code_ref():
     while frame is not None:
         path = frame.f_code.co_filename
         if path.startswith(_ROOT) and path not in _SKIP:
-            return f"{os.path.relpath(path, _ROOT)}:{frame.f_lineno} {frame.f_code.co_name}"
+            return f"{_relative(path)}:{frame.f_lineno} {frame.f_code.co_name}"
         frame = frame.f_back
     return None
+
+
+@functools.cache
+def _relative(path):
+    return os.path.relpath(path, _ROOT)
 
 
 def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", actor_to="shop",
            verdict=None, expected=None, actual=None, reported=False, exchange=None,
            started_at=None, duration_ms=None):
-    """Append a step to the order's flow and return its id. Everything stored is redacted.
+    """Append a step to the order's flow and return its id (None inside batch(): it is stored when
+    the batch ends). Everything stored is redacted.
 
     summary: an i18n.msg() (rendered in each reader's language when shown; its values are redacted)."""
     if phase not in PHASES:
@@ -43,15 +53,50 @@ def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", a
         raise ValueError(f"unknown kind {kind!r}")
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
-    cur = get_db().execute(
-        "INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict,"
-        " expected, actual, reported, exchange, code_ref, started_at, duration_ms)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (order_id, phase, name, kind, actor_from, actor_to, i18n.stored(summary, redact.text), verdict,
-         _str(expected), _str(actual), 1 if reported else 0,
-         json.dumps(redact.body(exchange), ensure_ascii=False) if exchange is not None else None,
-         _code_ref(), started_at or time.time(), duration_ms))
-    return cur.lastrowid
+    pairs = redact._secrets()   # read once for every value of this step
+    clean = functools.partial(redact.text, pairs=pairs)
+    row = (order_id, phase, name, kind, actor_from, actor_to, i18n.stored(summary, clean), verdict,
+           _str(expected, clean), _str(actual, clean), 1 if reported else 0,
+           json.dumps(redact.body(exchange, pairs), ensure_ascii=False) if exchange is not None else None,
+           _code_ref(), started_at or time.time(), duration_ms)
+    pending = g.get("step_batch")
+    if pending and kind in ("http_out", "fault"):
+        # A PG call inside batch() is a bug: the steps before it should have been stored before it.
+        current_app.logger.error("steps.batch(): %s was called inside a batch", name)
+        _store(pending)
+    elif pending is not None:
+        pending.append(row)
+        return None
+    return get_db().execute(_INSERT, row).lastrowid
+
+
+@contextlib.contextmanager
+def batch():
+    """`with steps.batch():` stores the block's steps together, in one transaction, when it ends (also
+    when it raises). For a group of checks and the state change they decide: the log is read every
+    few hundred ms, so one write at the end is as good as one per step, and cheaper. No PG call
+    inside: a step before a PG call must be stored before the call goes out. A batch inside a
+    batch joins it."""
+    if g.get("step_batch") is not None:
+        yield
+        return
+    g.step_batch = []
+    try:
+        yield
+    finally:
+        _store(g.pop("step_batch"))
+
+
+def _store(rows):
+    if rows:
+        with transaction() as db:
+            db.executemany(_INSERT, rows)
+        rows.clear()
+
+
+_INSERT = ("INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict,"
+           " expected, actual, reported, exchange, code_ref, started_at, duration_ms)"
+           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
 def check(order_id, phase, name, summary, ok, expected, actual):
@@ -61,10 +106,10 @@ def check(order_id, phase, name, summary, ok, expected, actual):
     return ok
 
 
-def _str(value):
+def _str(value, clean=redact.text):
     if value is None:
         return None
-    return redact.text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def for_order(order_id, after_id=0, limit=1000):

@@ -65,7 +65,9 @@ def authenticate():
 def api(view):
     """Auth, then TossPayments-Test-Code, then Idempotency-Key (POST), then the view.
 
-    The view takes key_set first and returns (body, status) or raises TossError."""
+    The view takes key_set first and returns (body, status) or raises TossError. A POST view runs
+    in one transaction with the webhooks it queues and the answer kept for its Idempotency-Key
+    (claimed before, in its own transaction, so a repeat meanwhile gets 409)."""
     @functools.wraps(view)
     def wrapper(**kwargs):
         try:
@@ -75,7 +77,9 @@ def api(view):
         test_code = request.headers.get("TossPayments-Test-Code", "").strip()
         if test_code in API:
             return error_response(test_code)
-        idem = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        if request.method != "POST":
+            return _answer(*_run(view, key_set, kwargs))
+        idem = request.headers.get("Idempotency-Key")
         if idem:
             if len(idem) > 300:
                 return error_response("INVALID_IDEMPOTENCY_KEY")
@@ -85,19 +89,28 @@ def api(view):
             if state == "done":
                 return Response(saved[1], status=saved[0], mimetype="application/json")
         try:
-            try:
-                body, status = view(key_set, **kwargs), 200
-            except TossError as e:
-                body, status = {"code": e.code, "message": e.message}, e.status
+            with db.transaction():   # the view's own transaction joins this one as a savepoint
+                body, status = _run(view, key_set, kwargs)
+                text = json.dumps(body, ensure_ascii=False)
+                if idem:
+                    store.idempotency_finish(idem, secret, request.path, request.method, status, text)
         except BaseException:
             if idem:
                 store.idempotency_release(idem, secret, request.path, request.method)
             raise
-        text = json.dumps(body, ensure_ascii=False)
-        if idem:
-            store.idempotency_finish(idem, secret, request.path, request.method, status, text)
-        return Response(text, status=status, mimetype="application/json")
+        return store.send_queued_after(Response(text, status=status, mimetype="application/json"))
     return wrapper
+
+
+def _run(view, key_set, kwargs):
+    try:
+        return view(key_set, **kwargs), 200
+    except TossError as e:
+        return {"code": e.code, "message": e.message}, e.status
+
+
+def _answer(body, status):
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
 @bp.before_request
@@ -188,10 +201,11 @@ def confirm(key_set):
         if changed is None:
             raise TossError("ALREADY_PROCESSED_PAYMENT")
     vbank = changed["status"] == "WAITING_FOR_DEPOSIT"
-    store.notify(changed, deposit_status="WAITING_FOR_DEPOSIT" if vbank else None)
+    payment = store.to_payment(changed, now)
+    store.notify(changed, deposit_status="WAITING_FOR_DEPOSIT" if vbank else None, payment=payment)
     if error:
         raise TossError(error)
-    return store.to_payment(changed, now)
+    return payment
 
 
 # ---- lookups ---------------------------------------------------------------------------------------
@@ -287,8 +301,10 @@ def cancel(key_set, payment_key):
         if changed is None:
             raise TossError("FORBIDDEN_CONSECUTIVE_REQUEST")
     vbank_canceled = row["method"] == "가상계좌" and new_status == "CANCELED"
-    store.notify(changed, deposit_status="CANCELED" if vbank_canceled else None, transaction_key=tx)
-    return store.to_payment(changed, now)
+    payment = store.to_payment(changed, now)
+    store.notify(changed, deposit_status="CANCELED" if vbank_canceled else None, transaction_key=tx,
+                 payment=payment)
+    return payment
 
 
 # ---- API-created checkout ("Create Payment", an alternative to the SDK) ----------------------------

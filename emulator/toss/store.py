@@ -7,7 +7,7 @@ import string
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 
 from .. import clock, db, webhooks
 
@@ -146,9 +146,9 @@ def update(conn, payment_key, expect_status, **cols):
         if name in cols and not isinstance(cols[name], (str, type(None))):
             cols[name] = json.dumps(cols[name], ensure_ascii=False)
     sets = ", ".join(f"{c} = ?" for c in cols)
-    cur = conn.execute(f"UPDATE toss_payments SET {sets} WHERE payment_key = ? AND status = ?",
-                       (*cols.values(), payment_key, expect_status))
-    return get(payment_key, conn) if cur.rowcount == 1 else None
+    rows = conn.execute(f"UPDATE toss_payments SET {sets} WHERE payment_key = ? AND status = ? RETURNING *",
+                        (*cols.values(), payment_key, expect_status)).fetchall()
+    return rows[0] if rows else None
 
 
 def expire_if_due(conn, row, now):
@@ -278,22 +278,38 @@ def webhook_url(row):
     return row["origin"] + "/webhooks/toss" if row["origin"] else None
 
 
-def notify(row, deposit_status=None, transaction_key=None):
+def notify(row, deposit_status=None, transaction_key=None, payment=None):
     """Queue the webhooks for a status change: PAYMENT_STATUS_CHANGED (wrapped), and for a virtual
-    account DEPOSIT_CALLBACK (flat) when `deposit_status` is given."""
+    account DEPOSIT_CALLBACK (flat) when `deposit_status` is given. payment: the row's Payment object,
+    when the caller has built it already."""
     url = webhook_url(row)
     if url is None:
         return
+    if db.get_db().in_transaction:
+        g.toss_webhooks_queued = True   # not visible to the dispatcher before the commit
     now = clock.now()
     if row["status"] in NOTIFIED:
         webhooks.enqueue("toss", "PAYMENT_STATUS_CHANGED", row["payment_key"], url,
                          {"eventType": "PAYMENT_STATUS_CHANGED", "createdAt": webhook_time(now),
-                          "data": to_payment(row, now)}, schedule=WEBHOOK_SCHEDULE)
+                          "data": payment or to_payment(row, now)}, schedule=WEBHOOK_SCHEDULE)
     if deposit_status:
         webhooks.enqueue("toss", "DEPOSIT_CALLBACK", row["payment_key"], url,
                          {"createdAt": webhook_time(now), "secret": row["secret"], "status": deposit_status,
                           "transactionKey": transaction_key or row["last_transaction_key"],
                           "orderId": row["order_id"]}, schedule=WEBHOOK_SCHEDULE)
+
+
+def send_queued_after(response):
+    """Webhooks queued in the request's (now committed) transaction go out once `response` is sent,
+    so the dispatcher does not compete with the answer for this process. Returns the response."""
+    if g.pop("toss_webhooks_queued", False):
+        app = current_app._get_current_object()
+
+        def wake():
+            with app.app_context():
+                webhooks.wake()
+        response.call_on_close(wake)
+    return response
 
 
 # ---- idempotency keys ------------------------------------------------------------------------------

@@ -256,8 +256,9 @@ def settle(order, payment, error_msg=None, seen=None):
     oid = order["id"]
     seen = seen or order["status"]
     verdict = verify.verify(order, payment)
-    for c in verdict.checks:
-        steps.check(oid, "verify", f"portone.check_{c.name}", c.explanation, c.ok, c.expected, c.actual)
+    with steps.batch():   # the checks: stored together
+        for c in verdict.checks:
+            steps.check(oid, "verify", f"portone.check_{c.name}", c.explanation, c.ok, c.expected, c.actual)
     imp_uid = payment.get("imp_uid")
 
     if not verdict.same_order:

@@ -115,22 +115,24 @@ def success():
         current_app.logger.warning("toss /success for an unknown order %r", back.order_id)
         return _refused(None, [verify.before_confirm(None, back)[0]], 404)
     oid = order["id"]
-    steps.record(oid, "return", "toss.success_redirect",
-                 msg("Toss sent the buyer back to /success with paymentKey %(payment_key)s and amount %(amount)s "
-                     "(carried by the browser: checked before use)", payment_key=back.payment_key or msg("(none)"),
-                     amount=back.amount or msg("(none)")),
-                 kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
-                 exchange={"request": {"method": "GET", "url": request.full_path}})
-    if verify.is_refresh(order, back):
-        steps.record(oid, "settle", "shop.show_settled",
-                     msg("The order is already %(status)s: shown again, not confirmed twice", status=order["status"]),
-                     kind="state", verdict="info")
-        return _result(oid)
-    failed = _record(oid, verify.before_confirm(order, back))
-    if failed:
-        steps.record(oid, "verify", "toss.not_confirmed", msg("Not confirming: %(why)s", why=failed[0].summary),
-                     kind="state", verdict="fail")
-        return _refused(order, failed, 400)
+    with steps.batch():   # the return and the checks before confirming: stored before the confirm call
+        steps.record(oid, "return", "toss.success_redirect",
+                     msg("Toss sent the buyer back to /success with paymentKey %(payment_key)s and amount "
+                         "%(amount)s (carried by the browser: checked before use)",
+                         payment_key=back.payment_key or msg("(none)"), amount=back.amount or msg("(none)")),
+                     kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
+                     exchange={"request": {"method": "GET", "url": request.full_path}})
+        if verify.is_refresh(order, back):
+            steps.record(oid, "settle", "shop.show_settled",
+                         msg("The order is already %(status)s: shown again, not confirmed twice",
+                             status=order["status"]), kind="state", verdict="info")
+            return _result(oid)
+        failed = _record(oid, verify.before_confirm(order, back))
+        if failed:
+            steps.record(oid, "verify", "toss.not_confirmed", msg("Not confirming: %(why)s", why=failed[0].summary),
+                         kind="state", verdict="fail")
+            return _refused(order, failed, 400)
+        client.record_auth(oid)
     if _confirm(order, back.payment_key) == verify.NOT_OURS:
         return _refused(order, [], 409, [REFUSALS["toss.check_payment_key"]])
     return _result(oid)
@@ -138,13 +140,13 @@ def success():
 
 def _confirm(order, payment_key):
     """Confirm with Toss and settle the order from what Toss says. Returns the verify outcome, if any.
+    The caller has recorded toss.auth (client.record_auth) before.
 
     The Idempotency-Key is derived from the order and the payment, so a refresh or a concurrent
     duplicate replays the first answer instead of confirming twice (and a forged paymentKey
     cannot poison the key of the real one).
     """
     oid = order["id"]
-    client.record_auth(oid)
     key = f"confirm-{oid}-{payment_key}"
     for attempt in (1, 2):
         try:
@@ -267,14 +269,22 @@ def _settle(order, payment, payment_key=None):
     """Check Toss's record against the order and move the order to match. Returns the verify outcome
     (NOT_OURS: the record is another order's, and nothing changes)."""
     checks = verify.after_confirm(order, payment, payment_key)
-    _record(order["id"], checks)
     result = verify.outcome(checks, payment)
+    if result == verify.FORGED:
+        _record(order["id"], checks)    # stored before the cancel call
+        _forged(order, payment, [c for c in checks if not c.ok])
+        return result
+    with steps.batch():   # the checks and the state change they lead to: one write
+        _record(order["id"], checks)
+        _apply(order, payment, result)
+    return result
+
+
+def _apply(order, payment, result):
+    """Move the order to match a verify outcome other than FORGED (no call to Toss)."""
     if result == verify.NOT_OURS:
         steps.record(order["id"], "settle", "shop.not_ours",
                      msg("Toss's record is not this order's: nothing changes"), kind="state", verdict="fail")
-        return result
-    if result == verify.FORGED:
-        _forged(order, payment, [c for c in checks if not c.ok])
     elif result == verify.PAID:
         reason = (msg("The deposit arrived and Toss confirms it.") if order["status"] == Status.AWAITING_DEPOSIT
                   else msg("Toss confirmed the payment and every check passed."))
@@ -301,7 +311,6 @@ def _settle(order, payment, payment_key=None):
         steps.record(order["id"], "settle", "shop.nothing_yet",
                      msg("Toss shows the payment as %(status)s: nothing to settle yet", status=payment.status),
                      kind="state", verdict="info")
-    return result
 
 
 def _forged(order, payment, failed):
@@ -365,9 +374,10 @@ def _move(order, from_statuses, to_status, reason, **fields):
 
 
 def _record(order_id, checks):
-    """Record each check as a step; return the failed ones."""
-    for c in checks:
-        steps.check(order_id, "verify", c.name, c.summary, c.ok, c.expected, c.actual)
+    """Record each check as a step (stored together); return the failed ones."""
+    with steps.batch():
+        for c in checks:
+            steps.check(order_id, "verify", c.name, c.summary, c.ok, c.expected, c.actual)
     return [c for c in checks if not c.ok]
 
 
@@ -564,6 +574,7 @@ def reconcile(order, abandon_after):
         _note(oid, msg("Toss shows payment %(payment_key)s authenticated but never confirmed (IN_PROGRESS): the "
                        "buyer's return to /success was lost. Confirming it now with the Idempotency-Key /success "
                        "uses, so it cannot be confirmed twice", payment_key=payment.payment_key))
+        client.record_auth(oid)
         _confirm(order, payment.payment_key)
         return None
     if payment.status == "WAITING_FOR_DEPOSIT" and order["status"] == Status.AWAITING_DEPOSIT:
