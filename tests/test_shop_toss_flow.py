@@ -109,7 +109,9 @@ def test_approved_payment_is_confirmed_for_the_discounted_amount(site, product, 
     assert status_of(site, order["order_id"]) == "paid"
     steps = steps_of(site, order["order_id"])
     names = [s["name"] for s in steps]
-    # checks happen before the confirm, and the response is checked after it
+    # the window's outcome, then the redirect; checks happen before the confirm, the response after it
+    assert names.index("toss.window") < names.index("toss.success_redirect") < names.index("toss.check_amount")
+    assert steps[names.index("toss.window")]["phase"] == "authenticate"
     assert names.index("toss.check_amount") < names.index("toss.confirm") < names.index("toss.check_total_amount")
     assert all(s["verdict"] == "pass" for s in steps if s["name"].startswith("toss.check_"))
     assert len(moves_to(steps, "paid")) == 1

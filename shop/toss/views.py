@@ -115,14 +115,20 @@ def success():
         current_app.logger.warning("toss /success for an unknown order %r", back.order_id)
         return _refused(None, [verify.before_confirm(None, back)[0]], 404)
     oid = order["id"]
+    refresh = verify.is_refresh(order, back)
     with steps.batch():   # the return and the checks before confirming: stored before the confirm call
+        if not refresh:
+            steps.record(oid, "authenticate", "toss.window",
+                         msg("Toss authenticated the buyer in its payment window and redirected the browser to "
+                             "successUrl; at Toss the payment now waits for the shop's confirm"),
+                         kind="state", actor_from="toss", actor_to="browser", verdict="info")
         steps.record(oid, "return", "toss.success_redirect",
                      msg("Toss sent the buyer back to /success with paymentKey %(payment_key)s and amount "
                          "%(amount)s (carried by the browser: checked before use)",
                          payment_key=back.payment_key or msg("(none)"), amount=back.amount or msg("(none)")),
                      kind="http_in", actor_from="browser", actor_to="shop", verdict="info",
                      exchange={"request": {"method": "GET", "url": request.full_path}})
-        if verify.is_refresh(order, back):
+        if refresh:
             steps.record(oid, "settle", "shop.show_settled",
                          msg("The order is already %(status)s: shown again, not confirmed twice",
                              status=order["status"]), kind="state", verdict="info")
@@ -410,6 +416,11 @@ def fail():
     back = client.fail_redirect(request.args)
     order = orders.get(back.order_id)
     if order is not None and order["pg"] == "toss":
+        if order["status"] in UNSETTLED:
+            steps.record(order["id"], "authenticate", "toss.window",
+                         msg("The payment did not go through in Toss's payment window; Toss redirected the "
+                             "browser to failUrl"), kind="state", actor_from="toss", actor_to="browser",
+                         verdict="info")
         steps.record(order["id"], "return", "toss.fail_redirect",
                      msg("Toss sent the buyer to /fail with %(code)s: %(message)s (carried by the browser: asking "
                          "Toss before believing it)", code=back.code or msg("(no code)"), message=back.message),
