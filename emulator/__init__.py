@@ -22,7 +22,12 @@ DEFAULTS = {
     "EMULATOR_PORTONE_WEBHOOK_FORMAT": "json",  # json | form
     "EMULATOR_TOSS_WEBHOOK_URL": "",          # empty: <site that loaded the widget>/webhooks/toss
     "EMULATOR_WEBHOOK_TIME_SCALE": "1",       # seconds per documented minute of retry delay
+    "EMULATOR_PORTONE_MERCHANT_NAME": "PG Sandbox",  # the merchant the hosted windows show
+    "EMULATOR_SLOW_SECONDS": "3",             # the windows' "answer slowly" outcome
+    "EMULATOR_FAULT_DELAY_S": "15",           # how long a timeout fault holds the answer
+    "EMULATOR_FAULT_LATE_S": "600",           # emulator seconds a "late" webhook waits
 }
+SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_SLOW_SECONDS", "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
 
 
 def create_app(test_config=None):
@@ -40,7 +45,8 @@ def create_app(test_config=None):
     )
     if test_config:
         app.config.update(test_config)
-    app.config["EMULATOR_WEBHOOK_TIME_SCALE"] = float(app.config["EMULATOR_WEBHOOK_TIME_SCALE"])
+    for key in SECONDS:
+        app.config[key] = float(app.config[key])
     db.init_app(app)
     i18n.init_app(app)
     webhooks.init_app(app)

@@ -18,7 +18,6 @@ Kinds for webhooks (applied when a webhook is queued):
   never           keep it as a delivery with status 'dropped' and never send it
 """
 import json
-import os
 import re
 import socket
 import time
@@ -408,9 +407,7 @@ def clear():
 
 
 def init_app(app):
-    """Config defaults (seconds), the control routes, the request hooks and the dashboard's Jinja global."""
-    app.config.setdefault("EMULATOR_FAULT_DELAY_S", float(os.environ.get("EMULATOR_FAULT_DELAY_S") or 15))
-    app.config.setdefault("EMULATOR_FAULT_LATE_S", float(os.environ.get("EMULATOR_FAULT_LATE_S") or 600))
+    """The control routes, the request hooks and the dashboard's Jinja global."""
     app.register_blueprint(bp)
     app.before_request(before_request)
     app.after_request(after_request)

@@ -143,13 +143,13 @@ def window(imp_uid):
         abort(404)
     return render_template("portone/window.html", p=row, money=money, cards=store.CARDS,
                            method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
-                           merchant=current_app.config.get("EMULATOR_PORTONE_MERCHANT_NAME", "PG Sandbox"),
+                           merchant=current_app.config["EMULATOR_PORTONE_MERCHANT_NAME"],
                            target_origin=_origin(row["page_url"]), slow_seconds=_slow_seconds(),
                            decided=row["window_state"] != "open")
 
 
 def _slow_seconds():
-    return float(current_app.config.get("EMULATOR_SLOW_SECONDS") or os.environ.get("EMULATOR_SLOW_SECONDS") or 3)
+    return current_app.config["EMULATOR_SLOW_SECONDS"]
 
 
 def rsp_for(row, error_code=None, error_msg=None):
@@ -224,7 +224,7 @@ def receipt(imp_uid):
         abort(404)
     return render_template("portone/receipt.html", p=row, money=money, history=json.loads(row["cancel_history"]),
                            method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
-                           merchant=current_app.config.get("EMULATOR_PORTONE_MERCHANT_NAME", "PG Sandbox"),
+                           merchant=current_app.config["EMULATOR_PORTONE_MERCHANT_NAME"],
                            kst=store.kst_text)
 
 

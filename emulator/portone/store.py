@@ -225,7 +225,7 @@ def approve(imp_uid, card_code=None):
     method = row["pay_method"]
     if method == "vbank":
         changes.update(vbank_code=VBANK_CODE, vbank_name=BANKS[VBANK_CODE], vbank_num="T" + _digits(13),
-                       vbank_holder=current_app.config.get("EMULATOR_PORTONE_MERCHANT_NAME", "PG Sandbox"),
+                       vbank_holder=current_app.config["EMULATOR_PORTONE_MERCHANT_NAME"],
                        vbank_issued_at=t, vbank_date=_vbank_date(row["vbank_due"], t))
     else:
         changes.update(status="paid", paid_at=t)

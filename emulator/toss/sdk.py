@@ -199,8 +199,7 @@ def decide(payment_key):
     if not isinstance(outcome, str) or outcome not in OUTCOMES:
         return jsonify(code="INVALID_REQUEST", message=API["INVALID_REQUEST"][1]), 400
     if outcome == "slow":
-        time.sleep(float(current_app.config.get("EMULATOR_SLOW_SECONDS")
-                         or os.environ.get("EMULATOR_SLOW_SECONDS") or 3))
+        time.sleep(current_app.config["EMULATOR_SLOW_SECONDS"])
     now = clock.now()
     with db.transaction() as conn:
         row = store.get(payment_key, conn)
