@@ -8,6 +8,7 @@ from flask import (abort, current_app, jsonify, make_response, redirect, render_
                    send_from_directory, url_for)
 from flask_babel import get_locale, lazy_gettext as _l
 
+from .. import cors
 from . import bp, store
 
 HERE = os.path.dirname(__file__)
@@ -51,14 +52,6 @@ def script():
 @bp.get("/js/iamport.payment-1.2.0.js")
 def script_legacy():
     return script()
-
-
-def _cors(resp):
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    resp.headers["Access-Control-Max-Age"] = "600"
-    return resp
 
 
 def refusal(user_code, params):
@@ -105,13 +98,13 @@ def refusal(user_code, params):
 def sdk_payment():
     """IMP.request_pay's first step: create the payment (ready) and hand back the window URL."""
     if request.method == "OPTIONS":
-        return _cors(make_response("", 204))
+        return cors.allow(make_response("", 204))
     data = request.get_json(silent=True)
     data = data if isinstance(data, dict) else {}
     params = data.get("params")
     why = refusal(data.get("user_code"), params)
     if why:
-        return _cors(make_response(jsonify(error_code=REFUSED, error_msg=why), 400))
+        return cors.allow(make_response(jsonify(error_code=REFUSED, error_msg=why), 400))
     notice = params.get("notice_url") or []
     custom = params.get("custom_data")
     fields = {k: (str(params[k]) if params.get(k) is not None else None) for k in TEXT_FIELDS}
@@ -125,7 +118,7 @@ def sdk_payment():
         user_agent=request.headers.get("User-Agent"),
         notice_urls=json.dumps([notice] if isinstance(notice, str) else notice),
         page_url=str(data.get("page_url") or "")[:2000] or None))
-    return _cors(make_response(jsonify(imp_uid=row["imp_uid"], window_url=url_for(
+    return cors.allow(make_response(jsonify(imp_uid=row["imp_uid"], window_url=url_for(
         "portone.window", imp_uid=row["imp_uid"], _external=True))))
 
 

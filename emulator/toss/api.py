@@ -151,6 +151,16 @@ def _required_str(data, name, max_len):
 
 # ---- confirm ---------------------------------------------------------------------------------------
 
+def _own_payment(conn, payment_key, key_set):
+    """The payment row, if it exists and was made with this API key's key set; else the Toss error."""
+    row = store.get(payment_key, conn)
+    if row is None:
+        raise TossError("NOT_FOUND_PAYMENT")
+    if row["key_set"] != key_set:
+        raise TossError("INVALID_API_KEY")
+    return row
+
+
 @bp.post("/v1/payments/confirm")
 @api
 def confirm(key_set):
@@ -165,11 +175,7 @@ def confirm(key_set):
     now = clock.now()
     error, changed = None, None
     with db.transaction() as conn:
-        row = store.get(payment_key, conn)
-        if row is None:
-            raise TossError("NOT_FOUND_PAYMENT")
-        if row["key_set"] != key_set:
-            raise TossError("INVALID_API_KEY")
+        row = _own_payment(conn, payment_key, key_set)
         status = row["status"]
         if status in ("DONE", "WAITING_FOR_DEPOSIT", "CANCELED", "PARTIAL_CANCELED", "ABORTED"):
             raise TossError("ALREADY_PROCESSED_PAYMENT")
@@ -254,11 +260,7 @@ def cancel(key_set, payment_key):
     reason = _required_str(data, "cancelReason", 200)
     now = clock.now()
     with db.transaction() as conn:
-        row = store.get(payment_key, conn)
-        if row is None:
-            raise TossError("NOT_FOUND_PAYMENT")
-        if row["key_set"] != key_set:
-            raise TossError("INVALID_API_KEY")
+        row = _own_payment(conn, payment_key, key_set)
         status, balance = row["status"], row["balance_amount"]
         if status == "CANCELED":
             raise TossError("ALREADY_CANCELED_PAYMENT")

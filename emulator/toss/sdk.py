@@ -9,7 +9,7 @@ from flask import (Response, abort, current_app, jsonify, make_response, redirec
                    url_for)
 from flask_babel import gettext as _
 
-from .. import clock, db
+from .. import clock, cors, db
 from . import bp, store
 from .errors import API, FAIL_URL, ORDER_ID_MESSAGE, ORDER_NAME_MESSAGE, SDK
 
@@ -26,14 +26,6 @@ OUTCOMES = ("approve", "slow", "close", *DECLINES)
 
 def _sdk_error(code, message=None):
     return jsonify(code=code, message=message or SDK[code]), 400
-
-
-def _cors(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    response.headers["Access-Control-Max-Age"] = "600"
-    return response
 
 
 
@@ -75,13 +67,13 @@ def widget_script():
 
 @bp.route("/sdk/payments", methods=["OPTIONS"])
 def sdk_payments_preflight():
-    return _cors(Response(status=204))
+    return cors.allow(Response(status=204))
 
 
 @bp.post("/sdk/payments")
 def sdk_payments():
     """What requestPayment sends before it opens the window -> {paymentKey, window_url} or 400 {code, message}."""
-    return _cors(make_response(_sdk_payments()))
+    return cors.allow(make_response(_sdk_payments()))
 
 
 def _sdk_payments():
