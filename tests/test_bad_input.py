@@ -416,12 +416,14 @@ def test_browser_event_with_wrong_fields_is_refused(site):
 @pytest.mark.parametrize("body", ["true", "[1]", "5", '"approve"'])
 def test_emulated_toss_window_decide_with_a_json_body_that_is_not_an_object(client, body):
     resp = client.post("/emulator/toss/window/tgen_x/decide", data=body, content_type="application/json")
-    assert resp.status_code == 400
+    assert resp.status_code == 400 and resp.get_json()["code"] == "INVALID_REQUEST"
 
 
 @pytest.mark.parametrize("body", [{"pg": []}, {"pg": "toss", "target": {"a": 1}, "kind": "down"}])
 def test_emulator_fault_control_with_a_list_where_a_name_belongs(client, body):
-    assert client.post("/emulator/faults", json=body).status_code == 400
+    resp = client.post("/emulator/faults", json=body)
+    assert resp.status_code == 400 and "must be one of" in resp.get_json()["message"]
+    assert client.get("/emulator/faults").get_json() == []        # nothing was armed
 
 
 @pytest.mark.parametrize("path", ["/emulator/deliveries/99999999999999999999",

@@ -145,6 +145,7 @@ def test_the_window_decides_once(site):
     result = drv.pay(site, order())
     again = drv.decide(site, result["imp_uid"], "decline_refused")
     assert again.status_code == 409
+    assert drv.Api(site).payment(result["imp_uid"])["status"] == "paid"     # the first decision stands
     assert drv.decide(site, "imp_000000000000").status_code == 404
     assert drv.decide(site, result["imp_uid"], "maybe").status_code == 400
 
