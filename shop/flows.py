@@ -136,6 +136,7 @@ def _money_like(step):
 def _value(value, as_money):
     if value is None:
         return None
+    value = i18n.render(value)
     if as_money and re.fullmatch(r"-?\d+", value.strip()):
         from .views import money
         return money(int(value))
@@ -275,8 +276,8 @@ def step_view(step, start):
         "name": step["name"], "kind": step["kind"],
         "actor_from": step["actor_from"], "actor_to": step["actor_to"],
         "actors": f"{explain.actor_name(step['actor_from'])} → {explain.actor_name(step['actor_to'])}",
-        "summary": i18n.render(step["summary"]), "verdict": step["verdict"], "expected": step["expected"],
-        "actual": step["actual"], "compared": compared(step), "reported": step["reported"],
+        "summary": i18n.render(step["summary"]), "verdict": step["verdict"], "expected": i18n.render(step["expected"]),
+        "actual": i18n.render(step["actual"]), "compared": compared(step), "reported": step["reported"],
         "started_at": step["started_at"], "t_ms": round((step["started_at"] - start) * 1000, 1),
         "duration_ms": step["duration_ms"], "explanation": explain.explanation(step),
         "doc_url": explain.doc_url(step), "code_ref": step["code_ref"], "exchange": step["exchange"],

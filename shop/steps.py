@@ -109,6 +109,8 @@ def check(order_id, phase, name, summary, ok, expected, actual):
 def _str(value, clean=redact.text):
     if value is None:
         return None
+    if isinstance(value, i18n.Msg):      # words, shown in the reader's language (data stays as it is)
+        return i18n.stored(value, clean)
     return clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 

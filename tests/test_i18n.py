@@ -375,6 +375,13 @@ def test_every_step_summary_of_a_real_flow_is_korean_on_a_korean_page(site):
         english = site.get(f"/api/flows/{oid}/steps", headers={"Cookie": "lang=en"}).json()["steps"]
         assert [s["summary"] for s in english
                 if any(not any(run in pg for pg in pg_korean()) for run in HANGUL.findall(s["summary"]))] == []
+    # the words among a check's compared values follow the reader too (PortOne's status check)
+    status_ko = [s for s in site.get(f"/api/flows/{paid['order_id']}").json()["steps"]
+                 if s["name"] == "portone.check_status"][0]
+    assert status_ko["expected"] == "paid (가상계좌면 ready)" and "paid (가상계좌면 ready)" in status_ko["compared"]
+    status_en = [s for s in site.get(f"/api/flows/{paid['order_id']}", headers={"Cookie": "lang=en"}).json()["steps"]
+                 if s["name"] == "portone.check_status"][0]
+    assert status_en["expected"] == "paid (or ready with a virtual account)"
 
 
 def test_the_checks_can_fail(site):

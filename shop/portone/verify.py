@@ -84,7 +84,7 @@ def verify(order, payment):
               msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=merchant_uid)
               if same_order else msg("PortOne's payment is for order %(merchant_uid)s, not for this order "
                                      "%(order_id)s", merchant_uid=merchant_uid, order_id=order["id"])),
-        Check("status", money_held, "paid (or ready with a virtual account)",
+        Check("status", money_held, msg("paid (or ready with a virtual account)"),
               f"{status} ({payment.get('pay_method')})", _status_words(payment)),
         Check("amount", amount_ok, stored, amount, _amount_words(stored, amount, amount_ok, status == "paid")),
         Check("currency", currency_ok, CURRENCY, currency,

@@ -452,7 +452,7 @@ def retry_cancel(order):
         return "no_answer"
     if payment is None:
         steps.check(oid, "settle", "portone.cancelled", msg("PortOne has no payment for this order: nothing is "
-                                                            "held"), True, "nothing held", "no payment")
+                                                            "held"), True, msg("nothing held"), msg("no payment"))
         return None
     what = _forged_what(order, payment)
     if verify.verify(order, payment).cancel_at_pg:

@@ -56,7 +56,7 @@ def before_confirm(order, redirect):
     if order is None or order["pg"] != "toss":
         return [Check("toss.check_order", False, msg("No Toss order %(order_id)s in this shop",
                                                      order_id=repr(redirect.order_id)),
-                      "an order this shop stored", redirect.order_id or "(none)")]
+                      msg("an order this shop stored"), redirect.order_id or msg("(none)"))]
     checks = [Check("toss.check_order", True, msg("Order %(order_id)s was stored by this shop", order_id=order["id"]),
                     order["id"], redirect.order_id)]
     amount = parse_amount(redirect.amount)
@@ -82,8 +82,8 @@ def before_confirm(order, redirect):
         summary = msg("paymentKey is well formed")
     else:
         summary = msg("paymentKey is missing or malformed")
-    checks.append(Check("toss.check_payment_key", key_ok, summary, known or "a Toss paymentKey",
-                        redirect.payment_key or "(none)"))
+    checks.append(Check("toss.check_payment_key", key_ok, summary, known or msg("a Toss paymentKey"),
+                        redirect.payment_key or msg("(none)")))
     unsettled = order["status"] in UNSETTLED
     checks.append(Check("toss.check_not_settled", unsettled,
                         msg("Order is still open") if unsettled
@@ -118,7 +118,8 @@ def after_confirm(order, payment, payment_key=None):
     checks.append(Check("toss.check_status", settled,
                         msg("Toss's status is %(status)s", status=payment.status) if settled
                         else msg("Toss's status is %(status)s: not paid (yet)", status=payment.status),
-                        "DONE or WAITING_FOR_DEPOSIT", payment.status))
+                        msg("%(done)s or %(waiting)s", done="DONE", waiting="WAITING_FOR_DEPOSIT"),
+                        payment.status))
     if settled:
         ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT"
                                             or payment.method == VIRTUAL_ACCOUNT)
@@ -163,7 +164,7 @@ def deposit_secret(stored, sent):
     if not stored:
         return Check("toss.check_deposit_secret", False, msg("No secret was saved for this order: ignoring the "
                                                              "deposit callback"),
-                     "the secret saved from confirm", "nothing saved")
+                     msg("the secret saved from confirm"), msg("nothing saved"))
     ok = isinstance(sent, str) and hmac.compare_digest(stored.encode(), sent.encode())
     return Check("toss.check_deposit_secret", ok,
                  msg("The callback's secret matches the one saved from confirm") if ok
@@ -184,5 +185,5 @@ def created(order, payment):
               order["amount"], payment.total_amount),
         Check("toss.check_checkout_url", url.startswith(("https://", "http://")),
               msg("Toss gave a checkout page to send the buyer to") if url else msg("Toss gave no checkout page"),
-              "checkout.url", url or "(none)"),
+              "checkout.url", url or msg("(none)")),
     ]

@@ -405,7 +405,7 @@ def _refused(order, failed, status, reasons=None):
 
 def _money(value):
     amount = verify.parse_amount(str(value)) if value is not None else None
-    return shop_views.money(amount) if amount is not None else str(value)
+    return shop_views.money(amount) if amount is not None else i18n.render(str(value))
 
 
 # --- failUrl -----------------------------------------------------------------------------------
@@ -442,11 +442,11 @@ def _settle_failure(order, back):
     elif isinstance(asked, client.Payment) and asked.order_id == order["id"]:
         steps.check(order["id"], "verify", "toss.check_not_paid",
                     msg("Toss shows the payment as %(status)s: it was never confirmed, and the shop will not "
-                        "confirm it now", status=asked.status), True, "not DONE", asked.status)
+                        "confirm it now", status=asked.status), True, msg("not %(status)s", status="DONE"), asked.status)
         _move(order, UNSETTLED, Status.FAILED, explain(back.code))
     elif isinstance(asked, client.TossError) and asked.status == 404:
         steps.check(order["id"], "verify", "toss.check_not_paid",
-                    msg("Toss has no payment for this order: nothing was charged"), True, "no payment", asked.code)
+                    msg("Toss has no payment for this order: nothing was charged"), True, msg("no payment"), asked.code)
         _move(order, UNSETTLED, Status.FAILED, explain(back.code))
     else:
         steps.record(order["id"], "verify", "toss.fail_unconfirmed",
