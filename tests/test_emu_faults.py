@@ -6,10 +6,10 @@ import time
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
+from tests.drivers.receiver import Receiver
 from tests.drivers import faults
+from tests.drivers.emulator import deliveries
 from tests.drivers import portone
 from tests.drivers import toss
 
@@ -23,39 +23,11 @@ def quick(site):
     return site
 
 
-class Receiver:
-    """A stand-in merchant webhook endpoint that answers 200 and keeps each JSON body in order."""
-
-    def __init__(self):
-        self.bodies = []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @Request.application
-    def wsgi(self, request):
-        self.bodies.append(json.loads(request.get_data(as_text=True)))
-        return Response("ok")
-
-    def wait_for(self, n):
-        deadline = time.time() + 15
-        while len(self.bodies) < n and time.time() < deadline:
-            time.sleep(0.05)
-        return self.bodies
-
-
 @pytest.fixture
 def receiver():
     r = Receiver()
     yield r
-    r.server.shutdown()
-
-
-def deliveries(site, payment_ref):
-    """The emulator's kept deliveries for one payment (id order), from its dashboard JSON."""
-    with site.emulator.app_context():
-        from emulator import webhooks
-        return [dict(d) for d in webhooks.for_payment(payment_ref)]
+    r.close()
 
 
 # ---- REST faults ----------------------------------------------------------------------------------

@@ -1,16 +1,15 @@
 """The emulated PortOne hosted window, SDK refusals, callback/redirect shapes, vbank, webhooks, receipt, dashboard."""
 import json
-import threading
 import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
+from tests.drivers.receiver import Receiver
 from tests.drivers import portone as drv
+from tests.drivers.emulator import deliveries
 
 USER_CANCEL = "[결제포기] 사용자가 결제를 취소하셨습니다"
 
@@ -25,42 +24,11 @@ def api(site):
     return drv.Api(site)
 
 
-class Receiver:
-    """A merchant webhook endpoint that answers 500 to the first `fail_first` deliveries."""
-
-    def __init__(self, fail_first=0):
-        self.fail_first, self.hits = fail_first, []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhooks/portone"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @Request.application
-    def wsgi(self, request):
-        self.hits.append((request.content_type, request.get_data(as_text=True)))
-        return Response("no", 500) if len(self.hits) <= self.fail_first else Response("ok")
-
-    def wait_for(self, count, timeout=10):
-        deadline = time.time() + timeout
-        while len(self.hits) < count and time.time() < deadline:
-            time.sleep(0.02)
-        return self.hits
-
-    def bodies(self):
-        return [json.loads(body) if ctype.startswith("application/json") else
-                {k: v[0] for k, v in parse_qs(body).items()} for ctype, body in self.hits]
-
-
 @pytest.fixture
 def receiver():
-    r = Receiver()
+    r = Receiver(path="/webhooks/portone")
     yield r
-    r.server.shutdown()
-
-
-def deliveries(site, imp_uid):
-    from emulator import webhooks
-    with site.emulator.test_request_context():
-        return [dict(d) for d in webhooks.for_payment(imp_uid)]
+    r.close()
 
 
 # --- refusals before the window opens ------------------------------------------------------
@@ -241,7 +209,8 @@ def test_vbank_due_sets_the_deadline_in_korean_time(site, api):
 
 def test_paid_webhook_goes_to_notice_url_as_json(site, receiver):
     result = drv.pay(site, order(), notice_url=receiver.url)
-    [(ctype, body)] = receiver.wait_for(1)
+    receiver.wait_for(1)
+    [(_, ctype, body)] = receiver.hits
     assert ctype == "application/json"
     assert json.loads(body) == {"imp_uid": result["imp_uid"], "merchant_uid": result["rsp"]["merchant_uid"],
                                 "status": "paid"}
@@ -254,7 +223,7 @@ def test_webhook_as_form_to_every_notice_url(site):
         result = drv.pay(site, order(), notice_url=[one.url, two.url])
         for r in (one, two):
             r.wait_for(1)
-            assert r.hits[0][0] == "application/x-www-form-urlencoded"
+            assert r.hits[0][1] == "application/x-www-form-urlencoded"
             assert r.bodies() == [{"imp_uid": result["imp_uid"], "merchant_uid": result["rsp"]["merchant_uid"],
                                    "status": "paid"}]
     finally:

@@ -2,42 +2,14 @@
 import json
 import re
 import secrets
-import threading
-import time
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
+from tests.drivers.receiver import Receiver
 from tests.drivers import toss
 from tests.drivers.toss import api, approved, confirm
 
 CREATED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
-
-
-class Receiver:
-    """A merchant's webhook endpoint: keeps every request; answers 500 to the first `fail_first`."""
-
-    def __init__(self, fail_first=0):
-        self.fail_first, self.requests = fail_first, []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @Request.application
-    def wsgi(self, request):
-        self.requests.append((request.path, json.loads(request.get_data(as_text=True))))
-        return Response("no", 500) if len(self.requests) <= self.fail_first else Response("ok")
-
-    def wait(self, n, timeout=10):
-        deadline = time.time() + timeout
-        while len(self.requests) < n and time.time() < deadline:
-            time.sleep(0.02)
-        assert len(self.requests) >= n, self.requests
-        return [body for _, body in self.requests]
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture
@@ -57,23 +29,23 @@ def test_confirm_sends_payment_status_changed_with_the_whole_payment(site, recei
     order = make_order()
     key = approved(site, order)                  # READY -> IN_PROGRESS: no webhook
     payment = confirm(site, key, order).json()
-    [body] = receiver.wait(1)
+    [body] = receiver.wait_for(1)
     assert set(body) == {"eventType", "createdAt", "data"}
     assert body["eventType"] == "PAYMENT_STATUS_CHANGED" and CREATED_AT.match(body["createdAt"])
     assert body["data"] == payment
-    assert receiver.requests[0][0] == "/hook"
+    assert receiver.hits[0][0] == "/hook"
 
 
 def test_virtual_account_deposit_sends_a_flat_deposit_callback_with_the_secret(site, receiver):
     order = make_order(20000)
     key = approved(site, order, method="가상계좌")
     issued = confirm(site, key, order).json()
-    bodies = receiver.wait(2)
+    bodies = receiver.wait_for(2)
     callbacks = [b for b in bodies if "eventType" not in b]
     assert [b["data"]["status"] for b in bodies if "eventType" in b] == ["WAITING_FOR_DEPOSIT"]
     assert callbacks[0]["status"] == "WAITING_FOR_DEPOSIT" and callbacks[0]["secret"] == issued["secret"]
     site.http.post(f"{site.url}/emulator/toss/payments/{key}/deposit", json={}, timeout=10)
-    bodies = receiver.wait(4)[2:]
+    bodies = receiver.wait_for(4)[2:]
     [deposit] = [b for b in bodies if "eventType" not in b]
     assert set(deposit) == {"createdAt", "secret", "status", "transactionKey", "orderId"}
     assert deposit["status"] == "DONE" and deposit["secret"] == issued["secret"]
@@ -94,7 +66,7 @@ def test_cancel_decline_and_expiry_each_notify(site, receiver):
     approved(site, late)
     site.advance_clock(11 * 60)
     api(site, "GET", "/v1/payments/orders/" + late["order_id"])       # any request sweeps due timers
-    statuses = [b["data"]["status"] for b in receiver.wait(5)]
+    statuses = [b["data"]["status"] for b in receiver.wait_for(5)]
     assert statuses == ["DONE", "PARTIAL_CANCELED", "CANCELED", "ABORTED", "EXPIRED"]
 
 
@@ -105,8 +77,8 @@ def test_without_a_configured_url_webhooks_go_to_the_page_origin(site):
         started = toss.start(site, order, page_url=r.origin + "/checkout")
         toss.decide(site, started["paymentKey"], "approve")
         confirm(site, started["paymentKey"], order)
-        r.wait(1)
-        assert r.requests[0][0] == "/webhooks/toss"
+        r.wait_for(1)
+        assert r.hits[0][0] == "/webhooks/toss"
     finally:
         r.close()
 
@@ -118,7 +90,7 @@ def test_failed_delivery_is_retried_on_the_documented_schedule_and_kept(site):
     try:
         order = make_order()
         confirm(site, approved(site, order), order)
-        first, second = r.wait(2)
+        first, second = r.wait_for(2)
         assert first == second
     finally:
         r.close()

@@ -5,7 +5,6 @@ Each test checks what a person would see: the buyer's answer, the order in the s
 at the PG (read over the emulator's REST API), and in the step log a 'fault' step followed by a
 step that says what the shop did about it.
 """
-import base64
 import re
 import time
 from urllib.parse import urlsplit
@@ -13,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.drivers import faults
+from tests.drivers.emulator import deliveries, until
 from tests.drivers import portone
 from tests.drivers import toss
 
-TOSS_AUTH = {"Authorization": "Basic " + base64.b64encode(b"test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6:").decode()}
 
 
 # --- what the shop, the PG and the step log say ---------------------------------------------------
@@ -49,27 +48,6 @@ def paid_moves(steps):
     """Steps recording a won move to paid (either PG's wording)."""
     return [s for s in steps if s["phase"] == "settle" and s["kind"] == "state" and s["verdict"] == "pass"
             and (s["name"] == "portone.settle" and s["actual"] == "paid" or "→ paid" in s["summary"])]
-
-
-def until(predicate, limit=15):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-def toss_record(site, key):
-    resp = site.http.get(f"{site.url}/emulator/toss/v1/payments/{key}", headers=TOSS_AUTH, timeout=10)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
-def deliveries(site, ref):
-    with site.emulator.app_context():
-        from emulator import webhooks
-        return [dict(d) for d in webhooks.for_payment(ref)]
 
 
 def reconcile(site, *args):
@@ -292,7 +270,7 @@ def test_toss_confirm_5xx_is_retried_once_with_the_same_key(quiet):
     assert "HTTP 500" in retry["summary"] and "IN_PROGRESS" in retry["summary"]
     keys = {s["exchange"]["request"]["headers"]["Idempotency-Key"] for s in named(steps, "toss.confirm")}
     assert len(keys) == 1
-    assert toss_record(site, got["paymentKey"])["status"] == "DONE" and len(done_notices(site, got["paymentKey"])) == 1
+    assert toss.record(site, got["paymentKey"])["status"] == "DONE" and len(done_notices(site, got["paymentKey"])) == 1
 
 
 def test_toss_confirm_timeout_after_acting_is_read_back_not_confirmed_twice(quiet):
@@ -307,7 +285,7 @@ def test_toss_confirm_timeout_after_acting_is_read_back_not_confirmed_twice(quie
     assert "outcome unknown" in fault["summary"] and "Toss says DONE" in recovered["summary"]
     assert len(named(steps, "toss.confirm")) == 1                     # no second confirm was sent
     assert len(paid_moves(steps)) == 1
-    record = toss_record(site, got["paymentKey"])
+    record = toss.record(site, got["paymentKey"])
     assert record["status"] == "DONE" and record["totalAmount"] == order["amount"]
     assert len(done_notices(site, got["paymentKey"])) == 1            # Toss moved the money once
     assert faults.events(site)[0]["status_code"] == 200               # it had acted
@@ -337,7 +315,7 @@ def test_toss_confirm_that_keeps_failing_is_unknown_never_paid_without_done(quie
     _, left = fault_then_reaction(steps, "toss.confirm", "toss.still_unknown")
     assert "IN_PROGRESS" in left["summary"] and "reconcile" in left["summary"]
     assert [s["kind"] for s in named(steps, "toss.confirm")] == ["fault", "fault"]
-    assert toss_record(site, got["paymentKey"])["status"] == "IN_PROGRESS"
+    assert toss.record(site, got["paymentKey"])["status"] == "IN_PROGRESS"
     assert not paid_moves(steps)
 
 
@@ -386,8 +364,7 @@ def test_toss_forged_payment_whose_cancel_fails_is_cancelled_by_reconcile(quiet)
     site = quiet
     order = site.order("toss")
     got = toss.pay(site, order, amount=1000)
-    confirmed = site.http.post(f"{site.url}/emulator/toss/v1/payments/confirm", headers=TOSS_AUTH, timeout=10,
-                               json={"paymentKey": got["paymentKey"], "orderId": order["order_id"], "amount": 1000})
+    confirmed = toss.confirm(site, got["paymentKey"], order, amount=1000)
     assert confirmed.status_code == 200                              # confirmed behind the shop's back
     faults.arm(site, "toss", "cancel", "error_5xx", count=0)
     hook = site.post("/webhooks/toss", csrf=False, json={
@@ -398,11 +375,11 @@ def test_toss_forged_payment_whose_cancel_fails_is_cancelled_by_reconcile(quiet)
     assert now["order"]["status"] == "forged" and "has not succeeded yet" in now["order"]["reason"]
     _, pending = fault_then_reaction(now["steps"], "toss.cancel", "toss.cancel_forged")
     assert pending["verdict"] == "fail" and "left for reconcile" in pending["summary"]
-    assert toss_record(site, got["paymentKey"])["status"] == "DONE"
+    assert toss.record(site, got["paymentKey"])["status"] == "DONE"
     assert "the cancel at the PG has still not gone through" in reconcile(site)
     faults.clear(site)
     assert "the forged payment is now cancelled at the PG" in reconcile(site)
-    assert toss_record(site, got["paymentKey"])["status"] == "CANCELED"
+    assert toss.record(site, got["paymentKey"])["status"] == "CANCELED"
     assert "was cancelled at Toss" in flow(site, order["order_id"])["order"]["reason"]
 
 
@@ -424,15 +401,14 @@ def test_toss_reordered_webhooks_canceled_before_done_end_cancelled(fast):
     order = site.order("toss")
     got = toss.pay(site, order)
     assert 'data-status="paid"' in success(site, got).text          # the DONE webhook is held
-    cancel = site.http.post(f"{site.url}/emulator/toss/v1/payments/{got['paymentKey']}/cancel", headers=TOSS_AUTH,
-                            json={"cancelReason": "buyer asked"}, timeout=10)
+    cancel = toss.api(site, "POST", f"/v1/payments/{got['paymentKey']}/cancel", {"cancelReason": "buyer asked"})
     assert cancel.status_code == 200
     assert until(lambda: [d["status"] for d in deliveries(site, got["paymentKey"])] == ["delivered"] * 2)
     steps = flow(site, order["order_id"])["steps"]
     hooks = named(steps, "toss.webhook")
     assert ["CANCELED" in hooks[0]["summary"], "DONE" in hooks[1]["summary"]] == [True, True]
     assert status(site, order["order_id"]) == "cancelled"           # the late DONE read back CANCELED
-    assert toss_record(site, got["paymentKey"])["status"] == "CANCELED"
+    assert toss.record(site, got["paymentKey"])["status"] == "CANCELED"
 
 
 def test_toss_late_done_webhook_after_success_is_a_no_op(fast):

@@ -1,14 +1,10 @@
 """The foundation: pricing rules, order creation, CSRF, security headers, webhook queue, clock."""
-import json
-import threading
-import time
 from datetime import date
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from shop import catalog
+from tests.drivers.receiver import Receiver
 
 TODAY = date(2026, 11, 26)
 
@@ -87,21 +83,6 @@ def test_emulator_clock_moves(site):
     assert 599 < after - before < 700
 
 
-class Receiver:
-    """A stand-in merchant webhook endpoint that fails the first `fail_first` deliveries."""
-
-    def __init__(self, fail_first):
-        self.fail_first, self.bodies = fail_first, []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @Request.application
-    def wsgi(self, request):
-        self.bodies.append(request.get_data(as_text=True))
-        return Response("no", 500) if len(self.bodies) <= self.fail_first else Response("ok")
-
-
 def test_webhook_is_retried_until_delivered_and_every_attempt_kept(site):
     from emulator import webhooks
     receiver = Receiver(fail_first=1)
@@ -109,11 +90,9 @@ def test_webhook_is_retried_until_delivered_and_every_attempt_kept(site):
     with emu.test_request_context():
         delivery = webhooks.enqueue("portone", "paid", "imp_1", receiver.url, {"imp_uid": "imp_1"},
                                     schedule=[1, 1])
-    deadline = time.time() + 10
-    while len(receiver.bodies) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    receiver.server.shutdown()
-    assert [json.loads(b) for b in receiver.bodies] == [{"imp_uid": "imp_1"}] * 2
+    bodies = receiver.wait_for(2, timeout=10)
+    receiver.close()
+    assert bodies == [{"imp_uid": "imp_1"}] * 2
     kept = site.get(f"/emulator/deliveries/{delivery}").json()
     assert kept["status"] == "delivered" and [a["status_code"] for a in kept["attempts_made"]] == [500, 200]
 

@@ -4,7 +4,6 @@ The restart tests pay in the hosted window, never come back to the shop (the bro
 shop restarted), and run the command on a new app object built on the same database files:
 nothing kept in memory is needed.
 """
-import base64
 import json
 import re
 
@@ -15,7 +14,6 @@ from tests.drivers import faults
 from tests.drivers import portone
 from tests.drivers import toss
 
-TOSS_AUTH = {"Authorization": "Basic " + base64.b64encode(b"test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6:").decode()}
 
 
 @pytest.fixture
@@ -49,12 +47,6 @@ def status(site, oid):
 
 def reconcile_steps(site, oid):
     return [s for s in flow(site, oid)["steps"] if s["name"] == "shop.reconcile"]
-
-
-def toss_record(site, key):
-    resp = site.http.get(f"{site.url}/emulator/toss/v1/payments/{key}", headers=TOSS_AUTH, timeout=10)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
 
 
 def done_notices(site, key):
@@ -109,14 +101,14 @@ def test_toss_restart_mid_flow_confirms_with_the_same_idempotency_key(en):
     paid_order, declined_order, idle_order = site.order("toss"), site.order("toss"), site.order("toss")
     paid = toss.pay(site, paid_order)                         # authenticated; /success never visited
     toss.pay(site, declined_order, outcome="decline_insufficient")
-    assert toss_record(site, paid["paymentKey"])["status"] == "IN_PROGRESS"
+    assert toss.record(site, paid["paymentKey"])["status"] == "IN_PROGRESS"
 
     out = reconcile(restarted(site))
     assert f"{paid_order['order_id']} (Toss Payments): Waiting for the payment → Paid and verified" in out
     assert f"{declined_order['order_id']} (Toss Payments): Waiting for the payment → Not paid" in out
     assert f"{idle_order['order_id']} (Toss Payments): left Waiting for the payment" in out
 
-    record = toss_record(site, paid["paymentKey"])
+    record = toss.record(site, paid["paymentKey"])
     assert record["status"] == "DONE" and record["totalAmount"] == paid_order["amount"]
     assert len(done_notices(site, paid["paymentKey"])) == 1
     steps = flow(site, paid_order["order_id"])["steps"]
@@ -139,7 +131,7 @@ def test_toss_payment_past_the_10_minute_window_expires_and_fails(en):
     got = toss.pay(site, order)
     site.advance_clock(11 * 60)
     assert "Waiting for the payment → Not paid" in reconcile(site.app)
-    assert toss_record(site, got["paymentKey"])["status"] == "EXPIRED"
+    assert toss.record(site, got["paymentKey"])["status"] == "EXPIRED"
     assert "within 10 minutes" in flow(site, order["order_id"])["order"]["reason"]
     assert not [s for s in flow(site, order["order_id"])["steps"] if s["name"] == "toss.confirm"]
 
@@ -150,7 +142,7 @@ def test_toss_tampered_amount_is_not_confirmed_by_reconcile(en):
     got = toss.pay(site, order, amount=1000)                  # the browser handed Toss a smaller amount
     out = reconcile(site.app)
     assert "left Waiting for the payment" in out
-    assert toss_record(site, got["paymentKey"])["status"] == "IN_PROGRESS"
+    assert toss.record(site, got["paymentKey"])["status"] == "IN_PROGRESS"
     steps = flow(site, order["order_id"])["steps"]
     assert not [s for s in steps if s["name"] == "toss.confirm"]
     [amount] = [s for s in steps if s["name"] == "toss.check_total_amount"]
@@ -188,7 +180,7 @@ def test_unknown_orders_are_settled_once_the_pg_answers(en):
     faults.clear(site)
     out = reconcile(site.app)
     assert "Checked 2 orders: 2 settled (Paid and verified: 2), 0 left as they were." in out
-    assert toss_record(site, t_paid["paymentKey"])["status"] == "DONE"
+    assert toss.record(site, t_paid["paymentKey"])["status"] == "DONE"
     assert len(done_notices(site, t_paid["paymentKey"])) == 1
 
 

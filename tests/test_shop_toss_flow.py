@@ -2,13 +2,13 @@
 import base64
 import re
 import threading
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 from shop import catalog
 from tests.drivers import faults
+from tests.drivers.emulator import until
 from tests.drivers import toss as driver
 
 SECRET_KEY = "test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6"   # the public docs widget secret key (emulator mode)
@@ -51,16 +51,6 @@ def with_query(url, **changes):
 def path_of(url):
     parts = urlsplit(url)
     return parts.path + "?" + parts.query
-
-
-def until(predicate, timeout=10.0):
-    """Wait for something the emulator does on its own (a webhook delivery); True when it happened."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def text_of(html):

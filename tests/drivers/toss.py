@@ -64,3 +64,10 @@ def confirm(site, payment_key, order, amount=None, secret=WIDGET_SECRET, headers
     return api(site, "POST", "/v1/payments/confirm",
                {"paymentKey": payment_key, "orderId": order["order_id"],
                 "amount": order["amount"] if amount is None else amount}, secret=secret, headers=headers)
+
+
+def record(site, payment_key, secret=WIDGET_SECRET):
+    """The emulated Toss's own record of a payment (GET /v1/payments/{paymentKey}); must exist."""
+    resp = api(site, "GET", f"/v1/payments/{payment_key}", secret=secret)
+    assert resp.status_code == 200, resp.text
+    return resp.json()

@@ -1,0 +1,39 @@
+"""A stand-in merchant webhook endpoint on 127.0.0.1 that keeps every request it gets."""
+import json
+import threading
+import time
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+class Receiver:
+    """Answers 500 to the first `fail_first` requests, then 200. `url` is origin + path."""
+
+    def __init__(self, fail_first=0, path="/hook"):
+        self.fail_first, self.hits = fail_first, []      # hits: (path, content type, body text)
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = self.origin + path
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @Request.application
+    def wsgi(self, request):
+        self.hits.append((request.path, request.content_type or "", request.get_data(as_text=True)))
+        return Response("no", 500) if len(self.hits) <= self.fail_first else Response("ok")
+
+    def bodies(self):
+        """Each body received, parsed: JSON, or a form as a dict of single values."""
+        return [json.loads(body) if ctype.startswith("application/json") else
+                {k: v[0] for k, v in parse_qs(body).items()} for _, ctype, body in self.hits]
+
+    def wait_for(self, count, timeout=15):
+        """The parsed bodies once `count` requests arrived (or what arrived by the timeout)."""
+        deadline = time.time() + timeout
+        while len(self.hits) < count and time.time() < deadline:
+            time.sleep(0.02)
+        return self.bodies()
+
+    def close(self):
+        self.server.shutdown()
