@@ -308,7 +308,7 @@ def portone_replay(r):
                                 allow_redirects=False))
     r.fact(all(a.status_code == 200 and r.browser.json_of(a).get("status") == "paid" for a in answers),
            _("Both submissions were answered with the same paid order"))
-    settled = r.count(order["order_id"], "portone.settle")
+    settled = r.count(order["order_id"], "portone.status")
     r.fact(settled == 1, _("The order was settled %(n)s time(s): exactly once", n=settled))
     r.expect_order(order, ["paid"], _("the order"))
     r.expect_payment("portone", paid["imp_uid"], ["paid"], _("its one payment"))
@@ -322,7 +322,7 @@ def toss_replay(r):
     r.fact(all(p.status_code == 200 for p in pages), _("Every visit showed the result page (HTTP 200)"))
     confirms = r.count(order["order_id"], "toss.confirm")
     r.fact(confirms == 1, _("Toss was asked to confirm %(n)s time(s): exactly once", n=confirms))
-    paid = r.count(order["order_id"], "shop.status", actual="paid")
+    paid = r.count(order["order_id"], "toss.status", actual="paid")
     r.fact(paid == 1, _("The order became paid %(n)s time(s): exactly once", n=paid))
     r.expect_order(order, ["paid"], _("the order"))
     r.expect_payment("toss", got["paymentKey"], ["DONE"], _("its one payment"))
@@ -346,7 +346,7 @@ def toss_double_confirm(r):
         t.join(60)
     r.fact(all(a is not None and a.status_code == 200 for a in answers),
            _("Both requests got the result page (HTTP 200)"))
-    paid = r.count(order["order_id"], "shop.status", actual="paid")
+    paid = r.count(order["order_id"], "toss.status", actual="paid")
     r.fact(paid == 1, _("The order became paid %(n)s time(s): exactly once", n=paid))
     r.expect_order(order, ["paid"], _("the order"))
     r.expect_payment("toss", got["paymentKey"], ["DONE"], _("its one payment"))

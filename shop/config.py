@@ -5,37 +5,10 @@ import secrets
 from dotenv import load_dotenv
 from flask import current_app, has_request_context, request
 
-PROVIDERS = ("portone", "toss")
+from . import providers
 
-# The real PG hosts and scripts, used in live mode only.
-LIVE = {
-    "portone": {"api": "https://api.iamport.kr", "sdk": "https://cdn.iamport.kr/v1/iamport.js",
-                "hosts": ["https://cdn.iamport.kr", "https://api.iamport.kr", "https://*.iamport.kr",
-                          "https://*.iamport.co"]},
-    "toss": {"api": "https://api.tosspayments.com",
-             "sdk": "https://js.tosspayments.com/v1/payment-widget",
-             "hosts": ["https://js.tosspayments.com", "https://api.tosspayments.com",
-                       "https://*.tosspayments.com"]},
-}
-
-# Keys that must be set in live mode, per provider.
-LIVE_KEYS = {
-    "portone": ("PORTONE_IMP_CODE", "PORTONE_IMP_KEY", "PORTONE_IMP_SECRET"),
-    "toss": ("TOSS_CLIENT_KEY", "TOSS_SECRET_KEY"),
-}
-
-# What the shop uses against the built-in emulator. The Toss pair is the public docs pair
-# (anyone may use it); the PortOne pair is the emulator's own test merchant.
-EMULATOR_KEYS = {
-    "PORTONE_IMP_CODE": "imp00000000",
-    "PORTONE_IMP_KEY": "emulator_imp_key",
-    "PORTONE_IMP_SECRET": "emulator_imp_secret_0000000000000000000000000000000000000000",
-    "TOSS_CLIENT_KEY": "test_gck_docs_Ovk5rk1EwkEbP0W43n07xlzm",
-    "TOSS_SECRET_KEY": "test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6",
-}
-
-# Config keys whose values are secrets: never shown, always redacted.
-SECRET_KEYS = ("PORTONE_IMP_KEY", "PORTONE_IMP_SECRET", "TOSS_SECRET_KEY", "SECRET_KEY")
+# Config keys whose values are secrets besides each provider's own (Provider.secret_keys).
+SECRET_KEYS = ("SECRET_KEY",)
 
 
 class ConfigError(RuntimeError):
@@ -58,8 +31,6 @@ def load(app, test_config=None):
         SITE_URL=_env("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         EMULATOR_URL=(_env("EMULATOR_URL", "") or "").rstrip("/"),
         MOUNT_EMULATOR=_env("MOUNT_EMULATOR", "1") != "0",
-        PORTONE_MODE=_env("PORTONE_MODE", "emulator"),
-        TOSS_MODE=_env("TOSS_MODE", "emulator"),
         PORTONE_PG=_env("PORTONE_PG", "html5_inicis"),
         PG_TIMEOUT=float(_env("PG_TIMEOUT", "10")),
         MAX_CONTENT_LENGTH=int(_env("MAX_CONTENT_LENGTH", str(64 * 1024))),
@@ -68,20 +39,22 @@ def load(app, test_config=None):
         SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
         BENCH_ROUTES=_env("BENCH_ROUTES", "0") == "1",
     )
-    for key in LIVE_KEYS["portone"] + LIVE_KEYS["toss"]:
-        cfg[key] = _env(key)
+    for p in providers.all():
+        cfg[f"{p.prefix}MODE"] = _env(f"{p.prefix}MODE", "emulator")
+        for key in p.live_keys:
+            cfg[key] = _env(key)
     if test_config:
         cfg.update(test_config)
     cfg["SECRET_KEY"] = cfg.get("SECRET_KEY") or _env("SECRET_KEY") or _instance_secret(app)
-    for provider in PROVIDERS:
-        mode = cfg[f"{provider.upper()}_MODE"]
+    for p in providers.all():
+        mode = cfg[f"{p.prefix}MODE"]
         if mode not in ("emulator", "live"):
-            raise ConfigError(f"{provider.upper()}_MODE must be 'emulator' or 'live', not {mode!r}")
-        for key in LIVE_KEYS[provider]:
+            raise ConfigError(f"{p.prefix}MODE must be 'emulator' or 'live', not {mode!r}")
+        for key in p.live_keys:
             if mode == "live" and not cfg.get(key):
-                raise ConfigError(f"{provider.upper()}_MODE=live needs {key} in .env or the environment")
+                raise ConfigError(f"{p.prefix}MODE=live needs {key} in .env or the environment")
             if mode == "emulator":
-                cfg[key] = EMULATOR_KEYS[key]
+                cfg[key] = p.emulator_keys[key]
 
 
 def _instance_secret(app):
@@ -107,6 +80,11 @@ def mode(provider):
     return current_app.config[f"{provider.upper()}_MODE"]
 
 
+def modes():
+    """{provider id: 'emulator' | 'live'} for every provider."""
+    return {p.id: mode(p.id) for p in providers.all()}
+
+
 def emulator_url():
     """Where the emulator answers: EMULATOR_URL, else this site's own /emulator."""
     cfg = current_app.config
@@ -118,9 +96,17 @@ def emulator_url():
 
 def api_base(provider):
     """The PG's REST base URL: the real host in live mode, the emulator's otherwise."""
+    p = providers.get(provider)
     if mode(provider) == "live":
-        return LIVE[provider]["api"]
-    return f"{emulator_url()}/{provider}"
+        return p.live_api
+    return emulator_url() + p.emulator_path
+
+
+def sdk_url(provider, emulated_path):
+    """The PG's browser SDK script: the real one in live mode, else the emulator's stand-in at emulated_path."""
+    if mode(provider) == "live":
+        return providers.get(provider).live_sdk
+    return emulator_url() + emulated_path
 
 
 def site_url():
@@ -133,4 +119,5 @@ def site_url():
 def secret_values():
     """(config key, value) for every configured secret, for redaction."""
     cfg = current_app.config
-    return [(k, cfg[k]) for k in SECRET_KEYS if cfg.get(k)]
+    keys = SECRET_KEYS + tuple(k for p in providers.all() for k in p.secret_keys)
+    return [(k, cfg[k]) for k in keys if cfg.get(k)]

@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 import i18n
 
+from . import providers
+
 PHASE_TITLES = {
     "order": _l("Order"),
     "checkout": _l("Checkout"),
@@ -32,8 +34,6 @@ PHASE_HINTS = {
 ACTOR_NAMES = {
     "browser": _l("Browser"),
     "shop": _l("Shop server"),
-    "portone": "PortOne",
-    "toss": "Toss Payments",
 }
 
 # What differs between the two PGs in each phase (the compare page's middle line).
@@ -62,11 +62,25 @@ DIFFERENCES = {
 
 # One plain line per step, keyed by step name prefix (the longest matching key wins).
 EXPLANATIONS = {
-    "shop.create_order": _l("The browser asks the shop for an order; any amount it sends is ignored."),
-    "shop.price_order": _l("The server computes the amount from the catalogue and the coupons and stores "
-                           "it before any PG call."),
-    "shop.reconcile": _l("The outcome was unknown, so the shop asks the PG again instead of guessing."),
-    "shop.transition": _l("The order's status changes in one atomic update: exactly one caller wins."),
+    # Steps every provider records (shop/settle.py, the order and reconcile code): '*.' stands for any provider.
+    "*.create_order": _l("The browser asks the shop for an order; any amount it sends is ignored."),
+    "*.price_order": _l("The server computes the amount from the catalogue and the coupons and stores "
+                        "it before any PG call."),
+    "*.reconcile": _l("Reconcile asks the PG about the order instead of guessing, whatever its status."),
+    "*.status": _l("The order's status changes in one atomic update: exactly one caller wins."),
+    "*.status_unchanged": _l("Someone else changed the order first; this request leaves it as it is."),
+    "*.nothing_yet": _l("The PG has not finished the payment: nothing to settle yet."),
+    "*.not_ours": _l("The PG's record is not this order's: nothing changes."),
+    "*.already_settled": _l("Another request (webhook or page) settled the order first: exactly one status "
+                            "change, the others change nothing."),
+    "*.refuse_payment": _l("A payment the order does not keep (a second one, a late one, one that did not "
+                           "match) is cancelled at the PG: the shop never keeps money it did not sell for."),
+    "*.cancel_pending": _l("The cancel did not go through yet: it is kept, and reconcile tries again."),
+    "*.cancelled": _l("The PG shows the payment cancelled: it holds no money for it."),
+    "*.cancel_needs_account": _l("A virtual account already paid into can only be refunded to the buyer's bank "
+                                 "account: a person must do it in the PG's console."),
+    "*.nothing_held": _l("The PG holds no money for this payment: nothing to cancel."),
+    "*.declined_ignored": _l("A failed attempt does not undo a settled order."),
     "portone.request_pay": _l("The page calls IMP.request_pay with the stored merchant_uid and amount; "
                               "the PG window opens."),
     "portone.sdk": _l("The page talks to PortOne's browser SDK."),
@@ -102,11 +116,6 @@ EXPLANATIONS = {
     "portone.unknown": _l("No usable answer from PortOne: the outcome is unknown, so the shop will ask again "
                           "instead of guessing."),
     "portone.still_unknown": _l("PortOne still gives no answer: the order stays open until it does."),
-    "portone.settle": _l("The shop settles the order from PortOne's record, in one atomic status change."),
-    "portone.already_settled": _l("Another request (webhook or page) settled the order first: exactly one "
-                                  "of them changes it."),
-    "portone.cancelled": _l("After a forgery the shop checks that PortOne really shows the payment "
-                            "cancelled."),
     "toss.check_amount": _l("The amount in the success redirect must equal the amount the shop stored; "
                             "otherwise the shop does not confirm."),
     "toss.check_total_amount": _l("Toss's totalAmount must equal the amount the shop stored."),
@@ -132,12 +141,8 @@ EXPLANATIONS = {
     "toss.deposit_too_early": _l("The deposit notice came before the shop saved the payment's secret: "
                                  "answered non-200 so Toss sends it again."),
     "toss.auth": _l("No token to fetch: every call to Toss carries Basic base64(secret key + ':')."),
-    "shop.status": _l("The order's status changes in one atomic update: exactly one caller wins."),
-    "shop.status_unchanged": _l("Someone else changed the order first; this request leaves it as it is."),
-    "shop.show_settled": _l("The order was already settled: the result is shown again, nothing is "
+    "toss.show_settled": _l("The order was already settled: the result is shown again, nothing is "
                             "confirmed twice."),
-    "shop.nothing_yet": _l("The PG has not finished the payment: nothing to settle yet."),
-    "shop.not_ours": _l("The PG's record is not this order's: nothing changes."),
     "shop.order_result": _l("The buyer sees the result page, which shows what the server decided."),
     "toss.widget": _l("The page renders Toss's payment widget for the stored amount."),
     "toss.request_payment": _l("The page calls requestPayment with the stored orderId; the Toss window "
@@ -218,8 +223,8 @@ DOCS_BY_NAME = {
 
 # A flow's verdict, derived from its order's status (the /flows filter).
 VERDICT_STATUSES = {
-    "ok": ("paid",),
-    "rejected": ("failed", "forged", "cancelled"),
+    "ok": ("paid", "partially_refunded"),
+    "rejected": ("failed", "forged", "cancelled", "expired"),
     "open": ("pending", "awaiting_deposit", "unknown"),
 }
 VERDICT_TITLES = {"ok": _l("Paid"), "rejected": _l("Not paid"), "open": _l("Open")}
@@ -246,8 +251,11 @@ def _by_prefix(table, name):
 
 
 def explanation(step):
-    """One plain line for the step: from the table by name, else the step's own summary."""
-    found = _by_prefix(EXPLANATIONS, step["name"])
+    """One plain line for the step: from the table by name (then as '*.<name>'), else the step's own summary."""
+    name = step["name"] or ""
+    found = _by_prefix(EXPLANATIONS, name)
+    if found is None and "." in name:
+        found = _by_prefix(EXPLANATIONS, "*." + name.split(".", 1)[1])
     return str(found) if found is not None else i18n.render(step["summary"])
 
 
@@ -256,12 +264,12 @@ def doc_url(step):
     provider = (step["name"] or "").split(".", 1)[0]
     exchange = step.get("exchange") or {}
     request = exchange.get("request") if isinstance(exchange, dict) else None
-    if step["kind"] in ("http_out", "fault") and isinstance(request, dict) and step["actor_to"] in ("portone", "toss"):
+    if step["kind"] in ("http_out", "fault") and isinstance(request, dict) and step["actor_to"] in providers.ids():
         path = str(request.get("url") or "").split("?", 1)[0]
         for pg, pattern, url in DOCS_BY_PATH:
             if pg == step["actor_to"] and pattern.search(path):
                 return url
-    if provider not in ("portone", "toss"):
+    if provider not in providers.ids():
         return None
     return _by_prefix(DOCS_BY_NAME, step["name"])
 
@@ -271,4 +279,6 @@ def phase_title(phase):
 
 
 def actor_name(actor):
+    if actor in providers.ids():
+        return providers.get(actor).company
     return str(ACTOR_NAMES.get(actor, actor))

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 import i18n
 
-from . import config, diagram, explain, orders, redact, steps
+from . import config, diagram, explain, orders, providers, redact, steps
 from .db import get_db
 
 bp = Blueprint("flows", __name__)
@@ -36,7 +36,7 @@ class BadFilter(ValueError):
 def _filters(args):
     """(pg, statuses, cursor) from the query string; BadFilter on an unknown value."""
     pg, status, verdict = args.get("pg") or None, args.get("status") or None, args.get("verdict") or None
-    if pg is not None and pg not in config.PROVIDERS:
+    if pg is not None and pg not in providers.ids():
         raise BadFilter("pg")
     if status is not None and status not in set(orders.Status):
         raise BadFilter("status")
@@ -236,7 +236,7 @@ def curl(step):
     """A curl command that repeats this call to the PG, secrets as $PLACEHOLDERS; None if not a PG call."""
     provider = step["actor_to"]
     ex = step["exchange"]
-    if step["kind"] not in ("http_out", "fault") or provider not in config.PROVIDERS or not isinstance(ex, dict):
+    if step["kind"] not in ("http_out", "fault") or provider not in providers.ids() or not isinstance(ex, dict):
         return None
     req = ex.get("request")
     if not isinstance(req, dict) or not req.get("url"):
@@ -326,7 +326,7 @@ def livelog_config():
         "steps_url": url_for("flows.flow_steps", order_id="__ID__"),
         "flow_url": url_for("flows.flow", order_id="__ID__"),
         "phases": {p: explain.phase_title(p) for p in steps.PHASES},
-        "actors": {a: explain.actor_name(a) for a in steps.ACTORS},
+        "actors": {a: explain.actor_name(a) for a in steps.actors()},
         "statuses": {s.value: str(_status_title(s)) for s in orders.Status},
         "final": [s.value for s in orders.FINAL],
         "words": {"heading": _("Step log"), "reported": _("reported by the browser, not verified"),
@@ -364,7 +364,7 @@ def flow_list():
     rows, next_cursor = list_flows(pg, statuses, cursor)
     keep = {k: request.args[k] for k in ("pg", "status", "verdict") if request.args.get(k)}
     return render_template("flows/list.html", rows=rows, filters=keep, statuses=list(orders.Status),
-                           verdicts=explain.VERDICT_TITLES, providers=config.PROVIDERS,
+                           verdicts=explain.VERDICT_TITLES, providers=providers.ids(),
                            next_url=url_for("flows.flow_list", **keep, before=next_cursor) if next_cursor else None,
                            first_url=url_for("flows.flow_list", **keep) if cursor else None)
 

@@ -1,4 +1,14 @@
-"""The one door for the shop's calls to a PG: timeouts always, typed errors, each call a step."""
+"""The one door for the shop's calls to a PG: timeouts always, one error hierarchy, each call a step.
+
+Every client raises the same errors (as stripe-python does), so a flow catches by meaning:
+
+    PGError             the call did not give a usable answer (never shown to a browser as str(e))
+    ├── PGUnreachable   the connection failed before anything was sent: the PG did not act
+    ├── PGUnknown       sent, but no usable answer (timeout, closed connection, 5xx, unreadable):
+    │   └── PGTimeout   the PG may or may not have acted; ask it again, never guess
+    └── PGRefused       the PG answered "no", with its own code and message
+        └── PGNotFound  the PG has no such payment
+"""
 import json
 import threading
 import time
@@ -15,16 +25,44 @@ _local = threading.local()
 
 
 class PGError(Exception):
-    """A call to the PG did not give a usable answer. Never shown to a browser as str(e)."""
+    """A call to a PG did not give a usable answer. status, code, message: what the PG said, if anything."""
 
-
-class PGTimeout(PGError):
-    """No answer after the request was sent (a read timeout, or the connection closed without an
-    answer): the PG may or may not have acted. Ask it again; never guess."""
+    def __init__(self, what, status=None, code=None, message=None):
+        super().__init__(f"{what}: HTTP {status}, code {code}, {message}")
+        self.what, self.status, self.code, self.message = what, status, code, message
 
 
 class PGUnreachable(PGError):
     """The connection failed before the request was sent: the PG did not act."""
+
+
+class PGUnknown(PGError):
+    """The request was sent but no usable answer came back (5xx, unreadable): the outcome is unknown."""
+
+
+class PGTimeout(PGUnknown):
+    """No answer in time, or the connection closed without one: the PG may or may not have acted."""
+
+
+class PGRefused(PGError):
+    """The PG refused (a 4xx, or PortOne's envelope with code != 0): `code` and `message` are its own."""
+
+
+class PGNotFound(PGRefused):
+    """The PG has no such payment (or pre-registration)."""
+
+
+def trouble(error, pg):
+    """What went wrong with a call, in a few words for the step log (an i18n.msg())."""
+    if isinstance(error, PGTimeout):
+        return msg("no answer: %(pg)s may or may not have acted", pg=pg)
+    if isinstance(error, PGUnreachable):
+        return msg("%(pg)s could not be reached", pg=pg)
+    if error.status and error.code not in (None, ""):
+        return msg("%(pg)s answered HTTP %(status)s, code %(code)s", pg=pg, status=error.status, code=error.code)
+    if error.status:
+        return msg("%(pg)s answered HTTP %(status)s", pg=pg, status=error.status)
+    return msg("no usable answer from %(pg)s", pg=pg)
 
 
 def _sent(error):
@@ -46,20 +84,18 @@ def _body_of(text, content_type):
     if "json" in (content_type or ""):
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return text[:20000] if text else text
 
 
-def call(order_id, phase, name, method, url, *, provider, summary, headers=None, json_body=None,
-         form=None, params=None, timeout=None):
-    """Send one request to the PG and record it as a step of order_id's flow.
+def call(name, method, url, *, summary, headers=None, json_body=None, form=None, params=None, timeout=None):
+    """Send one request to the PG and record it as a step of the flow bound now (steps.bound), in its phase.
 
-    summary: an i18n.msg() saying what the call is for; the step adds how it ended.
-    Returns the requests.Response for any HTTP status (the caller reads the PG's error codes;
-    a 5xx is recorded as a 'fault' step). Raises PGTimeout when the request was sent but no answer
-    came (read timeout or connection closed: outcome unknown) and PGUnreachable when the
-    connection failed before anything was sent.
+    name: the step name without the provider prefix ('get_token'). summary: an i18n.msg() saying what
+    the call is for; the step adds how it ended. Returns the requests.Response for any HTTP status (the
+    client reads the PG's error codes; a 5xx is recorded as a 'fault' step). Raises PGTimeout when the
+    request was sent but no answer came, PGUnreachable when nothing was sent.
     """
     timeout = timeout or (3.05, current_app.config["PG_TIMEOUT"])
     request_body = json_body if json_body is not None else form
@@ -70,7 +106,7 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
     started = time.time()
     try:
         resp = _session().request(method, url, headers=headers, json=json_body, data=form,
-                                  params=params, timeout=timeout)
+                                  params=params, timeout=timeout, allow_redirects=False)
     except requests.RequestException as e:
         if _sent(e):
             exchange["error"] = "timeout"
@@ -78,11 +114,10 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
                         seconds=f"{timeout[1]:g}") if isinstance(e, requests.Timeout)
                     else msg("%(what)s: the connection closed without an answer (outcome unknown)",
                              what=summary))
-            _record(order_id, phase, name, provider, lost, exchange, started, "fault", "fail")
+            _record(name, lost, exchange, started, "fault", "fail")
             raise PGTimeout(name) from e
         exchange["error"] = "unreachable"
-        _record(order_id, phase, name, provider,
-                msg("%(what)s: could not reach the PG (nothing was sent)", what=summary),
+        _record(name, msg("%(what)s: could not reach the PG (nothing was sent)", what=summary),
                 exchange, started, "fault", "fail")
         raise PGUnreachable(name) from e
     ctype = resp.headers.get("Content-Type", "")
@@ -91,14 +126,13 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
         "body": redact.body(_body_of(resp.text, ctype))}
     verdict = "info" if resp.status_code < 400 else "fail"
     kind = "fault" if resp.status_code >= 500 else "http_out"
-    _record(order_id, phase, name, provider, msg("%(what)s → HTTP %(status)s", what=summary,
-                                                 status=resp.status_code), exchange, started, kind, verdict)
+    _record(name, msg("%(what)s → HTTP %(status)s", what=summary, status=resp.status_code), exchange, started,
+            kind, verdict)
     return resp
 
 
-def _record(order_id, phase, name, provider, summary, exchange, started, kind, verdict):
-    if order_id is None:
-        return
-    steps.record(order_id, phase, name, summary, kind=kind, actor_from="shop", actor_to=provider,
-                 verdict=verdict, exchange=exchange, started_at=started,
-                 duration_ms=round((time.time() - started) * 1000, 1))
+def _record(name, summary, exchange, started, kind, verdict):
+    flow = steps.current()
+    if flow is not None:
+        flow.record(name, summary, kind=kind, to=flow.provider, verdict=verdict, exchange=exchange,
+                    started_at=started, duration_ms=round((time.time() - started) * 1000, 1))

@@ -2,7 +2,8 @@
 
 CREATE TABLE IF NOT EXISTS orders (
     id            TEXT PRIMARY KEY,          -- merchant_uid (PortOne) / orderId (Toss)
-    pg            TEXT NOT NULL,             -- 'portone' | 'toss'
+    pg            TEXT NOT NULL,             -- the provider id (shop/providers.py)
+    sdk           TEXT NOT NULL DEFAULT '',  -- which browser SDK the page used (Toss: v1 | v2 | v2-payment)
     product_id    TEXT NOT NULL,
     quantity      INTEGER NOT NULL,
     order_name    TEXT NOT NULL,
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS orders (
     reason        TEXT NOT NULL DEFAULT '',  -- why the status is what it is, in plain words
     created_at    REAL NOT NULL,
     updated_at    REAL NOT NULL,
-    paid_at       REAL
+    paid_at       REAL,
+    refunded      INTEGER NOT NULL DEFAULT 0 -- won refunded at the PG after it was paid
 );
 CREATE INDEX IF NOT EXISTS orders_created ON orders (created_at DESC);
 CREATE INDEX IF NOT EXISTS orders_pg_created ON orders (pg, created_at DESC);
@@ -62,3 +64,20 @@ CREATE TABLE IF NOT EXISTS pg_tokens (
     token      TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
+
+-- Payments at the PG that are not the one that settled their order (a second payment, one for an order
+-- the shop gave up on, one that did not match): the shop cancels each and keeps trying until it is done.
+CREATE TABLE IF NOT EXISTS pg_cancels (
+    pg         TEXT NOT NULL,
+    payment_id TEXT NOT NULL,
+    order_id   TEXT NOT NULL REFERENCES orders (id),
+    why        TEXT NOT NULL,           -- a stored message: why it is not kept
+    state      TEXT NOT NULL,           -- pending | done | refund_account (a person must act)
+    tries      INTEGER NOT NULL DEFAULT 0,
+    trouble    TEXT,                    -- what went wrong with the last try
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (pg, payment_id)
+);
+CREATE INDEX IF NOT EXISTS pg_cancels_order ON pg_cancels (order_id);
+CREATE INDEX IF NOT EXISTS pg_cancels_state ON pg_cancels (state);

@@ -5,7 +5,7 @@ import secrets
 from flask import abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
 
-from . import config
+from . import config, providers
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -44,12 +44,11 @@ def content_security_policy():
     emu = current_app.config["EMULATOR_URL"]
     if emu:
         extra.append(emu.split("/", 3)[0] + "//" + emu.split("/", 3)[2])
-    for provider in config.PROVIDERS:
-        if config.mode(provider) == "live":
-            extra += config.LIVE[provider]["hosts"]
+    live = [p for p in providers.all() if config.mode(p.id) == "live"]
+    for p in live:
+        extra += p.live_hosts
     hosts = " ".join(["'self'", *extra])
-    style = "'self' 'unsafe-inline'" if extra and any(config.mode(p) == "live" for p in config.PROVIDERS) \
-        else "'self'"
+    style = "'self' 'unsafe-inline'" if live else "'self'"
     return "; ".join([
         "default-src 'self'", f"script-src {hosts}", f"connect-src {hosts}", f"frame-src {hosts}",
         f"img-src 'self' data: {' '.join(extra)}".strip(), f"style-src {style}", f"form-action {hosts}",

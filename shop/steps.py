@@ -17,19 +17,27 @@ from .db import get_db, transaction
 PHASES = ("order", "checkout", "authenticate", "return", "server_auth", "approve", "verify",
           "notify", "settle")
 KINDS = ("http_out", "http_in", "check", "browser", "state", "fault")
-ACTORS = ("browser", "shop", "portone", "toss")
 VERDICTS = ("pass", "fail", "info", None)
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = {os.path.join(_ROOT, "shop", "steps.py"), os.path.join(_ROOT, "shop", "http.py")}
+_CLIENT = os.sep + "client.py"
+_HELPERS = set()   # code objects of helpers that record for their caller (see helper())
+
+
+def helper(fn):
+    """Mark a function that records steps on behalf of its caller: the step's file:line names the caller."""
+    _HELPERS.add(fn.__code__)
+    return fn
 
 
 def _code_ref():
-    """'file:line function' of the shop code that asked for the step (for 'read the code')."""
+    """'file:line function' of the shop code that decided the step (for 'read the code')."""
     frame = sys._getframe(2)
     while frame is not None:
         path = frame.f_code.co_filename
-        if path.startswith(_ROOT) and path not in _SKIP:
+        if path.startswith(_ROOT) and path not in _SKIP and frame.f_code not in _HELPERS \
+                and not path.endswith(_CLIENT):   # a PG client only carries out what its caller decided
             return f"{_relative(path)}:{frame.f_lineno} {frame.f_code.co_name}"
         frame = frame.f_back
     return None
@@ -38,6 +46,65 @@ def _code_ref():
 @functools.cache
 def _relative(path):
     return os.path.relpath(path, _ROOT)
+
+
+class Flow:
+    """The step log of one order, bound once: every step it records is named `<provider>.<name>`.
+
+    `with flow.at("approve"):` sets the phase that the HTTP layer's steps (shop.http.call) and
+    record() without a phase fall in; `with steps.bound(flow):` makes it the flow those calls log to.
+    """
+
+    def __init__(self, order_id, provider, phase="order"):
+        self.order_id, self.provider, self.phase = order_id, provider, phase
+
+    @contextlib.contextmanager
+    def at(self, phase):
+        if phase not in PHASES:
+            raise ValueError(f"unknown phase {phase!r}")
+        before, self.phase = self.phase, phase
+        try:
+            yield self
+        finally:
+            self.phase = before
+
+    def record(self, name, summary, *, phase=None, kind="state", frm="shop", to="shop", verdict="info",
+               expected=None, actual=None, reported=False, exchange=None, started_at=None, duration_ms=None):
+        """Append a step (see steps.record); `name` without the provider prefix."""
+        return record(self.order_id, phase or self.phase, f"{self.provider}.{name}", summary, kind=kind,
+                      actor_from=frm, actor_to=to, verdict=verdict, expected=expected, actual=actual,
+                      reported=reported, exchange=exchange, started_at=started_at, duration_ms=duration_ms)
+
+    def checks(self, checks, phase="verify"):
+        """Record each Check (stored together); return the failed ones."""
+        with batch():
+            for c in checks:
+                record(self.order_id, phase, f"{self.provider}.{c.name}", c.summary, kind="check",
+                       verdict="pass" if c.ok else "fail", expected=c.expected, actual=c.actual)
+        return [c for c in checks if not c.ok]
+
+
+def actors():
+    """Who can appear in a step: the browser, the shop, and each provider (its id)."""
+    from . import providers
+    return ("browser", "shop", *providers.ids())
+
+
+def current():
+    """The Flow bound by the innermost `with bound(flow)`, or None."""
+    stack = g.get("flows")
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def bound(flow):
+    """`with bound(flow):` the HTTP layer records its calls in this flow (in its current phase)."""
+    stack = g.setdefault("flows", [])
+    stack.append(flow)
+    try:
+        yield flow
+    finally:
+        stack.pop()
 
 
 def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", actor_to="shop",
@@ -98,12 +165,6 @@ _INSERT = ("INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to
            " expected, actual, reported, exchange, code_ref, started_at, duration_ms)"
            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
-
-def check(order_id, phase, name, summary, ok, expected, actual):
-    """Record one of the shop's checks with the two values compared. Returns ok."""
-    record(order_id, phase, name, summary, kind="check", verdict="pass" if ok else "fail",
-           expected=expected, actual=actual)
-    return ok
 
 
 def _str(value, clean=redact.text):

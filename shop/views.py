@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 import i18n
 from i18n import msg
 
-from . import catalog, config, orders, steps
+from . import catalog, config, orders, providers, steps
 
 bp = Blueprint("shop", __name__)
 
 BROWSER_PHASES = ("checkout", "authenticate", "return")
-EVENT_NAME = re.compile(r"^(portone|toss)\.[a-z_.]{1,60}$")
+EVENT_NAME = re.compile(r"^[a-z0-9_]{1,20}\.[a-z_.]{1,60}$")
 
 # What a browser-reported step may say: the page sends a summary_key from this table and its values,
 # never prose, so the summary is shown in each reader's language. The values are the browser's word:
@@ -82,10 +82,12 @@ STATUS_TITLES = {
     orders.Status.PENDING: lazy_gettext("Waiting for the payment"),
     orders.Status.AWAITING_DEPOSIT: lazy_gettext("Waiting for the deposit"),
     orders.Status.PAID: lazy_gettext("Paid and verified"),
-    orders.Status.FAILED: lazy_gettext("Not paid"),
+    orders.Status.PARTIALLY_REFUNDED: lazy_gettext("Paid, partly refunded"),
+    orders.Status.FAILED: lazy_gettext("Not paid: the attempt failed (it can be paid again)"),
     orders.Status.CANCELLED: lazy_gettext("Cancelled and refunded"),
-    orders.Status.FORGED: lazy_gettext("Rejected as forged, cancelled at the PG"),
+    orders.Status.FORGED: lazy_gettext("A payment that did not match was refused (it can be paid again)"),
     orders.Status.UNKNOWN: lazy_gettext("Outcome unknown: asking the PG again"),
+    orders.Status.EXPIRED: lazy_gettext("Closed: not paid in time"),
 }
 
 
@@ -97,7 +99,7 @@ def status_title(status):
 @bp.get("/")
 def checkout():
     return render_template("checkout.html", products=catalog.PRODUCTS, fixed_coupon=catalog.FIXED_COUPON,
-                           customer_key=customer_key(), modes={p: config.mode(p) for p in config.PROVIDERS})
+                           customer_key=customer_key(), modes=config.modes())
 
 
 @bp.post("/api/quote")
@@ -121,7 +123,7 @@ def create_order():
     if data is None:
         return refused("BAD_REQUEST", "Send a JSON object.")
     pg = data.get("pg")
-    if pg not in config.PROVIDERS:
+    if pg not in providers.ids():
         return refused("UNKNOWN_PG", "Choose PortOne or Toss.")
     order, refusal = place_order(pg, data)
     if refusal is not None:
@@ -150,17 +152,16 @@ def place_order(pg, data):
     except sqlite3.IntegrityError:
         return None, refused("COUPON_ALREADY_USED", "Coupon %(code)s has already been used.", code="FIRSTBUY")
     coupons = ", ".join(c for c in data.get("coupons") or [] if isinstance(c, str))
-    steps.record(order["id"], "order", "shop.create_order",
-                 msg("Browser asked for %(quantity)s × %(product)s with coupons %(coupons)s", quantity=q.quantity,
-                     product=q.product_id, coupons=coupons) if coupons else
-                 msg("Browser asked for %(quantity)s × %(product)s with no coupon", quantity=q.quantity,
-                     product=q.product_id), kind="http_in",
-                 actor_from="browser", actor_to="shop", verdict="info",
-                 exchange={"request": {"method": "POST", "url": request.path, "body": data}})
-    steps.record(order["id"], "order", "shop.price_order",
-                 msg("Server priced the order: %(subtotal_won)s − %(discount_won)s = %(amount_won)s; stored as "
-                     "%(order_id)s", subtotal_won=q.subtotal, discount_won=q.discount, amount_won=q.amount,
-                     order_id=order["id"]), kind="state", verdict="pass", expected=q.amount)
+    flow = steps.Flow(order["id"], pg)
+    with steps.batch():
+        flow.record("create_order", msg("Browser asked for %(quantity)s × %(product)s with coupons %(coupons)s",
+                                        quantity=q.quantity, product=q.product_id, coupons=coupons) if coupons else
+                    msg("Browser asked for %(quantity)s × %(product)s with no coupon", quantity=q.quantity,
+                        product=q.product_id), kind="http_in", frm="browser",
+                    exchange={"request": {"method": "POST", "url": request.path, "body": data}})
+        flow.record("price_order", msg("Server priced the order: %(subtotal_won)s − %(discount_won)s = %(amount_won)s; "
+                                       "stored as %(order_id)s", subtotal_won=q.subtotal, discount_won=q.discount,
+                                       amount_won=q.amount, order_id=order["id"]), verdict="pass", expected=q.amount)
     return order, None
 
 
@@ -192,7 +193,7 @@ def browser_event(order_id):
         return refused("BAD_EVENT", "A browser event needs a phase, a name like '%(pg)s.callback' and a "
                        "summary_key the shop knows.", pg=order["pg"])
     sid = steps.record(order_id, phase, name, browser_summary(key, values), kind="browser", actor_from="browser",
-                       actor_to=data.get("to") if data.get("to") in steps.ACTORS else "browser",
+                       actor_to=data.get("to") if data.get("to") in steps.actors() else "browser",
                        verdict="info", reported=True, exchange={"browser": data.get("data")})
     return jsonify(step_id=sid), 201
 
@@ -216,5 +217,12 @@ def order_result(order_id):
     order = orders.get(order_id)
     if order is None:
         abort(404)
+    return result_page(order)
+
+
+def result_page(order, status=200):
+    """The result page of an order: its status and reason, the refund, the virtual account to pay into,
+    and the payments the shop did not keep (and where their cancels stand)."""
     vbank = json.loads(order["vbank"]) if order["vbank"] else None
-    return render_template("result.html", order=order, view=order_view(order), vbank=vbank)
+    return render_template("result.html", order=order, view=order_view(order), vbank=vbank,
+                           provider=providers.get(order["pg"]), refused=orders.cancels(order["id"])), status

@@ -12,7 +12,7 @@ from flask import Blueprint, has_request_context, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import catalog, config, explain, orders, steps
+from . import catalog, config, explain, orders, providers, steps
 from . import views as shop_views
 from .db import get_db
 
@@ -107,7 +107,7 @@ NOTICE = {
 
 # The steps each phase points at (step-name prefixes), highlighted on its slide.
 KEY_STEPS = {
-    "order": ("shop.price_order",),
+    "order": ("portone.price_order", "toss.price_order"),
     "checkout": ("portone.request_pay", "toss.request_payment"),
     "authenticate": ("portone.window", "toss.window"),
     "return": ("portone.callback", "portone.complete", "portone.redirect", "toss.success"),
@@ -115,7 +115,7 @@ KEY_STEPS = {
     "approve": ("portone.get_payment", "toss.confirm"),
     "verify": ("portone.check_amount", "toss.check_amount", "toss.check_total_amount"),
     "notify": ("portone.webhook", "toss.webhook"),
-    "settle": ("portone.settle", "shop.status"),
+    "settle": ("portone.status", "toss.status"),
 }
 
 
@@ -124,7 +124,7 @@ def _flow_ids():
     newest order per PG since the walkthrough started."""
     since = session.get(SESSION, 0)
     ids = {}
-    for pg in config.PROVIDERS:
+    for pg in providers.ids():
         asked = orders.get(request.args.get(pg))
         if asked is not None and asked["pg"] == pg:
             ids[pg] = asked["id"]
@@ -179,11 +179,11 @@ def index():
     ids = _flow_ids()
     phases = [{"phase": p, "number": i, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
                "before": str(BEFORE[p]),
-               "plan": {pg: str(PLAN[p][pg]) for pg in config.PROVIDERS},
-               "notice": {pg: str(NOTICE[p][pg]) for pg in config.PROVIDERS}}
+               "plan": {pg: str(PLAN[p][pg]) for pg in providers.ids()},
+               "notice": {pg: str(NOTICE[p][pg]) for pg in providers.ids()}}
               for i, p in enumerate(steps.PHASES, 1)]
     return render_template("walkthrough/index.html", phases=phases, products=catalog.PRODUCTS,
-                           customer_key=shop_views.customer_key(), modes={p: config.mode(p) for p in config.PROVIDERS},
+                           customer_key=shop_views.customer_key(), modes=config.modes(),
                            wt_config=_config(ids))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from shop.settle import Check
 from shop import orders, steps
 
 pytestmark = pytest.mark.browser
@@ -96,7 +97,7 @@ def test_checkout_live_log_fills_in_as_steps_are_recorded(page):
 
     with site.app.app_context():
         add_toss_confirm(site, oid)
-        steps.check(oid, "verify", "toss.check_amount", "Confirmed amount ≠ stored amount", False, 15000, 100)
+        steps.Flow(oid, "toss").checks([Check("check_amount", False, "Confirmed amount ≠ stored amount", 15000, 100)])
         orders.transition(oid, orders.OPEN, orders.Status.FORGED, "amount differs")
     expect(entries).to_have_count(5)
     expect(entries.nth(4)).to_have_class(re.compile(r"verdict-fail"))
@@ -136,7 +137,7 @@ def checkout_both(page):
     pay.click()
     expect(toss_log.locator('.live-step[data-name="toss.request_payment"] .reported-badge')).to_have_text(
         "reported by the browser, not verified")
-    expect(toss_log.locator('.live-step[data-name="shop.price_order"]')).to_contain_text("Order")
+    expect(toss_log.locator('.live-step[data-name="toss.price_order"]')).to_contain_text("Order")
     toss_id = flow_of(toss_log)
     page.frame_locator('iframe[name="toss-emu-window"]').locator('button[data-outcome="approve"]').click()
     page.wait_for_url(re.compile(r"/success\?"))
@@ -145,7 +146,7 @@ def checkout_both(page):
     page.goto(site.url + "/?lang=en")
     portone_log = page.locator('.live-log[data-pg="portone"]')
     page.locator("#portone-pay").click()
-    expect(portone_log.locator('.live-step[data-name="shop.price_order"]')).to_have_count(1)
+    expect(portone_log.locator('.live-step[data-name="portone.price_order"]')).to_have_count(1)
     page.frame_locator("iframe.imp-emulator-window").locator('button[data-outcome="approve"]').click()
     expect(portone_log.locator(".live-status")).to_have_text("Paid and verified")
     for name in ("portone.request_pay", "portone.callback", "portone.get_token", "portone.get_payment",

@@ -56,10 +56,10 @@ def test_portone_storm_of_callbacks_redirects_webhooks_and_reconciles_pays_once(
 
     data = flow(site, oid)
     steps = data["steps"]
-    won = named(steps, "portone.settle")
+    won = named(steps, "portone.status")
     assert len(won) == 1 and won[0]["actual"] == "paid" and won[0]["expected"] == "pending"
     lost = named(steps, "portone.already_settled")
-    reconciled = [s for s in named(steps, "shop.reconcile") if "settling from that record" in s["summary"]]
+    reconciled = [s for s in named(steps, "portone.reconcile") if "settling from that record" in s["summary"]]
     # One outcome step per request that read the payment: the winner, and everyone else 'already settled'.
     assert len(won) + len(lost) == kinds.count("callback") + kinds.count("redirect") + kinds.count("webhook") \
         + len(reconciled)
@@ -94,7 +94,7 @@ def test_toss_storm_of_success_visits_webhooks_and_reconciles_confirms_once(site
 
     data = flow(site, oid)
     steps = data["steps"]
-    moves = named(steps, "shop.status")
+    moves = named(steps, "toss.status")
     assert len(moves) == 1 and "pending → paid" in moves[0]["summary"], [m["summary"] for m in moves]
     assert len(named(steps, "toss.success_redirect")) == kinds.count("success")
     confirms = named(steps, "toss.confirm")

@@ -22,7 +22,7 @@ def make_orders(app, n, start=1_800_000_000.0):
             stamp = start + i - (1 if i % 10 == 9 else 0)
             get_db().execute("UPDATE orders SET created_at = ?, status = ? WHERE id = ?",
                              (stamp, STATUSES[i % len(STATUSES)], order["id"]))
-            steps.record(order["id"], "order", "shop.price_order", "priced", kind="state")
+            steps.record(order["id"], "order", f"{order['pg']}.price_order", "priced", kind="state")
             made.append((stamp, order["id"]))
     return [oid for _stamp, oid in sorted(made, reverse=True)]
 

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from shop import catalog, flows, http, orders, steps
+from shop.settle import Check
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 TOKEN = "tok_3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f70819a2b"
@@ -59,7 +60,7 @@ def new_order(app, pg_name, buyer_name="Hong Gildong", coupons=()):
     with app.app_context():
         q = catalog.quote("shoes", 1, list(coupons), date.today(), set())
         order = orders.create(pg_name, q, buyer_name=buyer_name, customer_key="cust_test")
-        steps.record(order["id"], "order", "shop.price_order", f"Server priced the order: {q.amount:,} won",
+        steps.record(order["id"], "order", f"{pg_name}.price_order", f"Server priced the order: {q.amount:,} won",
                      kind="state", verdict="pass", expected=q.amount)
         return order["id"]
 
@@ -76,14 +77,15 @@ def portone_flow(app, stub):
                      actor_from="browser", actor_to="shop", verdict="info",
                      exchange={"request": {"method": "POST", "url": "/payments/complete",
                                            "body": {"imp_uid": "imp_123456789012", "merchant_uid": oid}}})
-        http.call(oid, "server_auth", "portone.get_token", "POST", stub.url + "/users/getToken",
-                  provider="portone", summary="Get an access token",
-                  json_body={"imp_key": cfg["PORTONE_IMP_KEY"], "imp_secret": cfg["PORTONE_IMP_SECRET"]})
-        http.call(oid, "approve", "portone.get_payment", "GET", stub.url + "/payments/imp_123456789012",
-                  provider="portone", summary="Read the payment back",
-                  headers={"Authorization": f"Bearer {TOKEN}"})
-        steps.check(oid, "verify", "portone.check_amount", "The paid amount equals the stored amount",
-                    False, 15000, 100)
+        flow = steps.Flow(oid, "portone")
+        with steps.bound(flow):
+            with flow.at("server_auth"):
+                http.call("get_token", "POST", stub.url + "/users/getToken", summary="Get an access token",
+                          json_body={"imp_key": cfg["PORTONE_IMP_KEY"], "imp_secret": cfg["PORTONE_IMP_SECRET"]})
+            with flow.at("approve"):
+                http.call("get_payment", "GET", stub.url + "/payments/imp_123456789012",
+                          summary="Read the payment back", headers={"Authorization": f"Bearer {TOKEN}"})
+        flow.checks([Check("check_amount", False, "The paid amount equals the stored amount", 15000, 100)])
         orders.transition(oid, orders.OPEN, orders.Status.FORGED, "Paid 100 won instead of 15,000 won.")
     return oid
 
@@ -95,13 +97,13 @@ def toss_flow(app, stub):
         steps.record(oid, "return", "toss.success", "Redirected to successUrl", kind="http_in",
                      actor_from="browser", actor_to="shop", verdict="info",
                      exchange={"request": {"method": "GET", "url": f"/success?orderId={oid}&paymentKey=pk_1"}})
-        http.call(oid, "approve", "toss.confirm", "POST", stub.url + "/v1/payments/confirm", provider="toss",
-                  summary="Confirm the payment",
-                  headers={"Authorization": "Basic " + base64.b64encode(
-                      (app.config["TOSS_SECRET_KEY"] + ":").encode()).decode(), "Idempotency-Key": "idem-1"},
-                  json_body={"paymentKey": "pk_1", "orderId": oid, "amount": 15000})
-        steps.check(oid, "verify", "toss.check_amount", "The confirmed amount equals the stored amount",
-                    True, 15000, 15000)
+        flow = steps.Flow(oid, "toss", "approve")
+        with steps.bound(flow):
+            http.call("confirm", "POST", stub.url + "/v1/payments/confirm", summary="Confirm the payment",
+                      headers={"Authorization": "Basic " + base64.b64encode(
+                          (app.config["TOSS_SECRET_KEY"] + ":").encode()).decode(), "Idempotency-Key": "idem-1"},
+                      json_body={"paymentKey": "pk_1", "orderId": oid, "amount": 15000})
+        flow.checks([Check("check_amount", True, "The confirmed amount equals the stored amount", 15000, 15000)])
         orders.transition(oid, orders.OPEN, orders.Status.PAID, "Confirmed.", pg_payment_id="pk_1",
                           pg_secret=PAYMENT_SECRET)
     return oid
@@ -126,7 +128,7 @@ def test_timeline_shows_phases_actors_timing_and_compared_values(app, client, pg
     oid = portone_flow(app, pg)
     html = client.get(f"/flows/{oid}?lang=en").get_data(as_text=True)
     items = re.findall(r'<li class="step ([^"]*)" id="step-(\d+)" data-phase="([a-z_]+)" data-name="([^"]+)"', html)
-    assert [i[3] for i in items] == ["shop.price_order", "portone.request_pay", "portone.complete",
+    assert [i[3] for i in items] == ["portone.price_order", "portone.request_pay", "portone.complete",
                                      "portone.get_token", "portone.get_payment", "portone.check_amount"]
     for title in ("Order", "Checkout", "Return", "Server auth", "Approve / read", "Verify"):
         assert f"<h3>{title}</h3>" in html
@@ -134,7 +136,7 @@ def test_timeline_shows_phases_actors_timing_and_compared_values(app, client, pg
     assert re.search(r'class="elapsed"[^>]*>\+\d', html) and re.search(r'class="took"[^>]*>\d+ ms', html)
     assert "stored KRW 15,000 ≠ received KRW 100" in html           # the failed check, both values
     assert "stored KRW 15,000</span>" in html                       # the pricing step: what was stored
-    assert "Rejected as forged, cancelled at the PG" in html and "Paid 100 won instead of 15,000 won." in html
+    assert "A payment that did not match was refused (it can be paid again)" in html and "Paid 100 won instead of 15,000 won." in html
 
 
 def test_failed_check_is_marked_in_the_timeline_and_in_red_in_the_diagram(app, client, pg):
@@ -310,7 +312,7 @@ def test_checkout_page_carries_the_live_log_words_and_script(client):
     assert cfg["steps_url"] == "/api/flows/__ID__/steps" and cfg["flow_url"] == "/flows/__ID__"
     assert cfg["phases"]["server_auth"] == "Server auth" and cfg["actors"]["shop"] == "Shop server"
     assert cfg["words"]["reported"] == "reported by the browser, not verified"
-    assert set(cfg["final"]) == {"paid", "failed", "cancelled", "forged"}
+    assert set(cfg["final"]) == {"paid", "partially_refunded", "failed", "cancelled", "forged", "expired"}
     assert '<script src="/static/js/livelog.js"></script>' in html
     assert 'href="/flows"' in html and 'href="/flows/compare"' in html
 
@@ -318,9 +320,8 @@ def test_checkout_page_carries_the_live_log_words_and_script(client):
 def test_a_call_that_got_no_answer_is_a_red_lost_arrow_and_says_so(app, client):
     oid = new_order(app, "portone")
     with app.app_context():
-        with pytest.raises(http.PGUnreachable):
-            http.call(oid, "approve", "portone.get_payment", "GET", "http://127.0.0.1:1/payments/imp_1",
-                      provider="portone", summary="Read the payment back")
+        with pytest.raises(http.PGUnreachable), steps.bound(steps.Flow(oid, "portone", "approve")):
+            http.call("get_payment", "GET", "http://127.0.0.1:1/payments/imp_1", summary="Read the payment back")
     html = client.get(f"/flows/{oid}?lang=en").get_data(as_text=True)
     step = re.search(r'data-name="portone.get_payment".*?</li>', html, re.S).group(0)
     assert "verdict-fail" in html and "No answer" in step and "nothing was sent" in step

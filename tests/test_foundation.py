@@ -47,7 +47,7 @@ def test_order_is_priced_and_stored_by_the_server(site):
     page = site.get(f"/orders/{order['order_id']}").text
     assert "25,000원" in page and order["order_id"] in page
     steps = site.get(f"/api/flows/{order['order_id']}/steps").json()["steps"]
-    assert [s["name"] for s in steps] == ["shop.create_order", "shop.price_order"]
+    assert [s["name"] for s in steps] == ["toss.create_order", "toss.price_order"]
     assert steps[1]["expected"] == "25000"
 
 

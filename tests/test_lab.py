@@ -116,7 +116,10 @@ def test_forged_portone_payment_is_cancelled_at_the_pg_for_its_whole_amount(site
     record = portone_driver.Api(site).payment(payment["id"])
     assert (record["status"], record["amount"], record["cancel_amount"]) == ("cancelled", 100, 100)
     [order] = shop_orders(site)
-    assert (order["status"], order["amount"], order["pg_payment_id"]) == ("forged", 15000, payment["id"])
+    assert (order["status"], order["amount"], order["pg_payment_id"]) == ("forged", 15000, None)
+    with site.app.app_context():
+        [owed] = orders.cancels(order["id"])
+    assert (owed["payment_id"], owed["state"]) == (payment["id"], "done")      # the shop cancelled it
 
 
 def test_coupon_attacks_leave_only_server_priced_orders(site):
@@ -133,9 +136,12 @@ def test_coupon_attacks_leave_only_server_priced_orders(site):
 # --- the lab can tell a broken defence -------------------------------------------------------------
 
 def test_lab_says_broken_when_the_portone_amount_check_is_gone(site, monkeypatch):
+    import dataclasses
+
     from shop.portone import verify
     real = verify.verify
-    monkeypatch.setattr(verify, "verify", lambda order, payment: real(order, dict(payment, amount=order["amount"])))
+    monkeypatch.setattr(verify, "verify",
+                        lambda order, payment: real(order, dataclasses.replace(payment, amount=order["amount"])))
     result = run(site, "portone-tampered-amount")
     assert result["verdict"] == "BROKEN"
     assert any(not c["ok"] and "does not hold its amount" in c["text"] for c in result["observed"]["checks"])
@@ -149,8 +155,13 @@ def test_lab_says_broken_when_coupons_may_make_the_amount_tiny(site, monkeypatch
 
 
 def test_lab_says_broken_when_a_webhook_is_believed(site, monkeypatch):
-    from shop.toss import views
-    monkeypatch.setattr(views.verify, "outcome", lambda checks, payment: views.verify.PAID)
+    import dataclasses
+
+    from shop.settle import Outcome
+    from shop.toss import verify
+    real = verify.verdict
+    monkeypatch.setattr(verify, "verdict", lambda order, payment, key=None: dataclasses.replace(
+        real(order, payment, key), outcome=Outcome.PAID))
     result = run(site, "toss-webhook-not-paid")
     assert result["verdict"] == "BROKEN"
     assert [o["status"] for o in result["observed"]["orders"]] == ["paid"]

@@ -117,7 +117,7 @@ def test_portone_storm_of_callbacks_redirects_and_webhooks_pays_once(served):
 
     steps = served.steps(oid)
     won = paid_transitions(steps)
-    assert len(won) == 1 and won[0]["name"] == "portone.settle" and won[0]["actual"] == "paid", won
+    assert len(won) == 1 and won[0]["name"] == "portone.status" and won[0]["actual"] == "paid", won
     assert served.status(oid) == "paid"
     assert "Paid and verified" in served.get(f"/orders/{oid}?lang=en").text
     # The shop's orders: this payment is attached to one paid order.

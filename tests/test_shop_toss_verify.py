@@ -7,6 +7,7 @@ import i18n
 from shop import catalog
 from shop.orders import Status
 from shop.toss import client, verify
+from shop.settle import Outcome
 from shop.toss.client import Payment, Redirect
 
 TODAY = date(2026, 11, 26)
@@ -70,19 +71,20 @@ def failed_names(checks):
 @pytest.mark.parametrize("stored, sent, failed", [
     ({}, {}, []),
     ({"status": Status.UNKNOWN}, {}, []),                                    # unknown outcome: may ask again
-    ({}, {"amount": "100"}, ["toss.check_amount"]),                          # tampered amount
-    ({}, {"amount": "10000.0"}, ["toss.check_amount"]),                      # not a whole number
-    ({}, {"amount": "1e4"}, ["toss.check_amount"]),
-    ({}, {"amount": " 10000"}, ["toss.check_amount"]),
-    ({}, {"amount": ""}, ["toss.check_amount"]),
-    ({}, {"payment_key": ""}, ["toss.check_payment_key"]),
-    ({}, {"payment_key": "abc\r\nX-Evil: 1"}, ["toss.check_payment_key"]),   # would become a header
-    ({"pg_payment_id": "tgen_created"}, {"payment_key": "tgen_other"}, ["toss.check_payment_key"]),
+    ({}, {"amount": "100"}, ["check_amount"]),                          # tampered amount
+    ({}, {"amount": "10000.0"}, ["check_amount"]),                      # not a whole number
+    ({}, {"amount": "1e4"}, ["check_amount"]),
+    ({}, {"amount": " 10000"}, ["check_amount"]),
+    ({}, {"amount": ""}, ["check_amount"]),
+    ({}, {"payment_key": ""}, ["check_payment_key"]),
+    ({}, {"payment_key": "abc\r\nX-Evil: 1"}, ["check_payment_key"]),   # would become a header
+    ({"pg_payment_id": "tgen_created"}, {"payment_key": "tgen_other"}, ["check_payment_key"]),
     ({"pg_payment_id": "tgen_created"}, {"payment_key": "tgen_created"}, []),
-    ({"status": Status.PAID}, {}, ["toss.check_not_settled"]),
-    ({"status": Status.FAILED}, {}, ["toss.check_not_settled"]),
-    ({"status": Status.AWAITING_DEPOSIT}, {}, ["toss.check_not_settled"]),
-    ({"pg": "portone"}, {}, ["toss.check_order"]),
+    ({"status": Status.PAID}, {}, ["check_not_settled"]),
+    ({"status": Status.FAILED}, {}, []),                                    # a failed attempt: payable again
+    ({"status": Status.EXPIRED}, {}, ["check_not_settled"]),
+    ({"status": Status.AWAITING_DEPOSIT}, {}, ["check_not_settled"]),
+    ({"pg": "portone"}, {}, ["check_order"]),
 ])
 def test_before_confirm(stored, sent, failed):
     assert failed_names(verify.before_confirm(order(**stored), back(**sent))) == failed
@@ -94,7 +96,7 @@ def test_before_confirm_without_an_order_refuses_and_names_the_order():
 
 
 def test_tampered_amount_check_shows_both_values(app):
-    check = next(c for c in verify.before_confirm(order(), back(amount="100")) if c.name == "toss.check_amount")
+    check = next(c for c in verify.before_confirm(order(), back(amount="100")) if c.name == "check_amount")
     assert (check.expected, check.actual) == (10000, "100")
     with app.test_request_context("/?lang=en"):
         assert "(KRW 100)" in i18n.render(check.summary) and "(KRW 10,000)" in i18n.render(check.summary)
@@ -129,34 +131,38 @@ def payment(**kw):
 
 
 @pytest.mark.parametrize("fields, key, result, failed", [
-    ({}, "tgen_20260101120000AbCdE", verify.PAID, []),
-    ({}, None, verify.PAID, []),
-    ({"status": "WAITING_FOR_DEPOSIT", "method": "가상계좌"}, None, verify.AWAITING_DEPOSIT, []),
-    ({"total_amount": 100}, None, verify.FORGED, ["toss.check_total_amount"]),
-    ({"status": "WAITING_FOR_DEPOSIT", "method": "카드"}, None, verify.FORGED, ["toss.check_method"]),
-    ({"method": None}, None, verify.FORGED, ["toss.check_method"]),
-    ({"order_id": "order-someone-else"}, None, verify.NOT_OURS, ["toss.check_order_id"]),
-    ({"order_id": "order-someone-else", "total_amount": 1}, None, verify.NOT_OURS,
-     ["toss.check_order_id", "toss.check_total_amount"]),
-    ({}, "tgen_other", verify.NOT_OURS, ["toss.check_payment_key"]),
-    ({"status": "IN_PROGRESS"}, None, verify.OPEN, ["toss.check_status"]),
-    ({"status": "READY", "method": None}, None, verify.OPEN, ["toss.check_status"]),
-    ({"status": "ABORTED"}, None, verify.NOT_PAID, ["toss.check_status"]),
-    ({"status": "EXPIRED"}, None, verify.NOT_PAID, ["toss.check_status"]),
-    ({"status": "CANCELED"}, None, verify.CANCELED, ["toss.check_status"]),
+    ({}, "tgen_20260101120000AbCdE", Outcome.PAID, []),
+    ({}, None, Outcome.PAID, []),
+    ({"status": "WAITING_FOR_DEPOSIT", "method": "가상계좌"}, None, Outcome.AWAITING_DEPOSIT, []),
+    ({"total_amount": 100}, None, Outcome.MISMATCH, ["check_total_amount"]),
+    ({"status": "WAITING_FOR_DEPOSIT", "method": "카드"}, None, Outcome.MISMATCH, ["check_method"]),
+    ({"method": None}, None, Outcome.MISMATCH, ["check_method"]),
+    ({"order_id": "order-someone-else"}, None, Outcome.NOT_OURS, ["check_order_id"]),
+    ({"order_id": "order-someone-else", "total_amount": 1}, None, Outcome.NOT_OURS,
+     ["check_order_id", "check_total_amount"]),
+    ({}, "tgen_other", Outcome.NOT_OURS, ["check_payment_key"]),
+    ({"status": "IN_PROGRESS"}, None, Outcome.OPEN, ["check_status"]),
+    ({"status": "READY", "method": None}, None, Outcome.OPEN, ["check_status"]),
+    ({"status": "ABORTED"}, None, Outcome.DECLINED, ["check_status"]),
+    ({"status": "EXPIRED"}, None, Outcome.DECLINED, ["check_status"]),
+    ({"status": "CANCELED", "balance_amount": 0}, None, Outcome.DECLINED, ["check_status"]),   # never approved
+    ({"status": "CANCELED", "balance_amount": 0, "approved_at": "2026-01-01T12:00:00+09:00"}, None,
+     Outcome.REFUNDED, ["check_status"]),
+    ({"status": "PARTIAL_CANCELED", "balance_amount": 5000, "approved_at": "2026-01-01T12:00:00+09:00"}, None,
+     Outcome.REFUNDED, ["check_status"]),
 ])
 def test_after_confirm(fields, key, result, failed):
     p = payment(**fields)
-    checks = verify.after_confirm(order(), p, key)
-    assert failed_names(checks) == failed
-    assert verify.outcome(checks, p) == result
+    v = verify.verdict(order(), p, key)
+    assert failed_names(v.checks) == failed
+    assert v.outcome == result
 
 
 def test_created_payment_checks():
     ok = payment(status="READY", method=None, checkout_url="http://127.0.0.1/emulator/toss/checkout/x")
     assert failed_names(verify.created(order(), ok)) == []
     bad = payment(status="READY", total_amount=1, checkout_url="javascript:alert(1)")
-    assert failed_names(verify.created(order(), bad)) == ["toss.check_total_amount", "toss.check_checkout_url"]
+    assert failed_names(verify.created(order(), bad)) == ["check_total_amount", "check_checkout_url"]
 
 
 # --- deposit callback secret -------------------------------------------------------------------

@@ -1,49 +1,14 @@
 """Pure checks of a PortOne V1 payment against the shop's stored order: no I/O, no app needed.
 
-verify(order, payment) compares what the shop stored when it created the order (id, amount,
-status) with the Payment object the shop itself read from PortOne (GET /payments/{imp_uid}).
-The browser's word is never an input here.
+verify(order, payment) compares what the shop stored when it created the order (id, amount) with
+the Payment the shop itself read from PortOne (GET /payments/{imp_uid}), and says what it means
+in the shared vocabulary of shop.settle. The browser's word is never an input here.
 """
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
 from i18n import msg
 
-# Decisions, from the shop's point of view.
-PAID = "paid"                          # money in, every check passed
-AWAITING_DEPOSIT = "awaiting_deposit"  # virtual account issued, deposit not in yet
-PENDING = "pending"                    # PortOne has not completed it (window open or abandoned)
-FAILED = "failed"                      # PortOne says it failed, or it was cancelled before we kept it
-CANCELLED = "cancelled"                # it was paid, then cancelled (refunded) at PortOne
-FORGED = "forged"                      # PortOne's record does not match the order
+from ..settle import Check, Outcome, Verdict
 
 CURRENCY = "KRW"
-KST = timezone(timedelta(hours=9), "KST")
-
-
-@dataclass(frozen=True)
-class Check:
-    """One comparison: its name, whether it passed, the two values and what it means in plain words."""
-    name: str
-    ok: bool
-    expected: object
-    actual: object
-    explanation: str         # an i18n.msg()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    decision: str
-    checks: tuple
-    reason: str              # plain words (an i18n.msg()), for the step log
-    same_order: bool         # the payment was made for this order (merchant_uid matches)
-    cancel_at_pg: bool       # forged and money is held at PortOne: the shop must cancel it
-
-
-def won(amount):
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-        return repr(amount)
-    return f"{amount:,.0f}원"
 
 
 def _is_money(value):
@@ -57,73 +22,78 @@ def _won_value(amount):
     return repr(amount)
 
 
-def is_vbank_issued(payment):
-    """status ready + pay_method vbank + an account number: the buyer still has to deposit."""
-    return (payment.get("status") == "ready" and payment.get("pay_method") == "vbank"
-            and bool(payment.get("vbank_num")))
-
-
 def verify(order, payment):
-    """Compare the stored order (mapping with id, amount, status) with PortOne's Payment dict.
-
-    Returns a Verdict whose checks list every comparison made, passed or not.
-    """
-    status = payment.get("status")
-    merchant_uid = payment.get("merchant_uid")
-    amount = payment.get("amount")
-    currency = payment.get("currency")
-    stored = order["amount"]
-
-    same_order = merchant_uid == order["id"]
-    amount_ok = _is_money(amount) and amount == stored
-    currency_ok = currency == CURRENCY
-    money_held = status == "paid" or is_vbank_issued(payment)
-
+    """Compare the stored order (mapping with id, amount) with PortOne's Payment. Returns a Verdict whose
+    checks list every comparison made, passed or not."""
+    same_order = payment.merchant_uid == order["id"]
+    amount_ok = _is_money(payment.amount) and payment.amount == order["amount"]
+    currency_ok = payment.currency == CURRENCY
+    was_paid = payment.status == "paid" or (payment.status == "cancelled" and bool(payment.paid_at))
+    money_in = payment.status == "paid" or payment.vbank_issued
     checks = (
-        Check("merchant_uid", same_order, order["id"], merchant_uid,
-              msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=merchant_uid)
+        Check("check_merchant_uid", same_order,
+              msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=payment.merchant_uid)
               if same_order else msg("PortOne's payment is for order %(merchant_uid)s, not for this order "
-                                     "%(order_id)s", merchant_uid=merchant_uid, order_id=order["id"])),
-        Check("status", money_held, msg("paid (or ready with a virtual account)"),
-              f"{status} ({payment.get('pay_method')})", _status_words(payment)),
-        Check("amount", amount_ok, stored, amount, _amount_words(stored, amount, amount_ok, status == "paid")),
-        Check("currency", currency_ok, CURRENCY, currency,
-              msg("currency %(currency)s is KRW", currency=currency) if currency_ok
-              else msg("currency %(currency)s is not KRW", currency=currency)),
+                                     "%(order_id)s", merchant_uid=payment.merchant_uid, order_id=order["id"]),
+              order["id"], payment.merchant_uid),
+        Check("check_status", money_in, _status_words(payment), msg("paid (or ready with a virtual account)"),
+              f"{payment.status} ({payment.pay_method})"),
+        Check("check_amount", amount_ok, _amount_words(order["amount"], payment.amount, amount_ok,
+                                                       payment.status == "paid"), order["amount"], payment.amount),
+        Check("check_currency", currency_ok,
+              msg("currency %(currency)s is KRW", currency=payment.currency) if currency_ok
+              else msg("currency %(currency)s is not KRW", currency=payment.currency), CURRENCY, payment.currency),
     )
+    refunded = payment.cancel_amount if _is_money(payment.cancel_amount) else 0
+    holds = (payment.status == "paid" and payment.cancellable > 0) or payment.vbank_issued
+
+    def verdict(outcome, reason, **fields):
+        return Verdict(outcome, checks, payment.imp_uid, reason, holds_money=holds,
+                       refunded=int(refunded), fields=fields)
 
     if not same_order:
-        return Verdict(FORGED, checks, msg("The payment offered for this order belongs to order %(merchant_uid)s; "
-                                           "the shop refused it.", merchant_uid=merchant_uid), False, False)
-    if money_held and not (amount_ok and currency_ok):
-        what = [c.explanation for c in checks if c.name in ("amount", "currency") and not c.ok]
-        if status == "paid":
-            reason = msg("PortOne's record did not match the order (%(what)s), so the shop cancels the payment "
-                         "at PortOne.", what=what)
-        else:
-            reason = msg("PortOne's record did not match the order (%(what)s), so the shop refused this virtual "
-                         "account.", what=what)
-        return Verdict(FORGED, checks, reason, True, status == "paid")
-    if status == "paid":
-        return Verdict(PAID, checks, msg("PortOne confirmed the payment: the order, the amount and the currency "
-                                         "all match."), True, False)
-    if is_vbank_issued(payment):
-        return Verdict(AWAITING_DEPOSIT, checks, msg("A virtual account was issued. The order is paid when "
-                                                     "PortOne reports the deposit."), True, False)
-    if status == "failed":
-        return Verdict(FAILED, checks, msg("PortOne reports that the payment failed (%(why)s). No money was "
-                                           "taken.", why=_why(payment.get("fail_reason"))), True, False)
-    if status == "cancelled":
-        if order["status"] == PAID:
-            return Verdict(CANCELLED, checks, msg("The payment was cancelled at PortOne after it was paid; the "
-                                                  "money went back to the buyer."), True, False)
-        return Verdict(FAILED, checks, msg("PortOne reports the payment as cancelled. No money was kept."),
-                       True, False)
-    if status == "ready":
-        return Verdict(PENDING, checks, msg("PortOne has not completed this payment, so nothing was paid "
-                                            "yet."), True, False)
-    return Verdict(PENDING, checks, msg("PortOne reports a status the shop does not know (%(status)s); "
-                                        "nothing was changed.", status=status), True, False)
+        return verdict(Outcome.NOT_OURS, msg("The payment offered for this order belongs to order "
+                                             "%(merchant_uid)s; the shop refused it.",
+                                             merchant_uid=payment.merchant_uid))
+    if (was_paid or money_in) and not (amount_ok and currency_ok):
+        return verdict(Outcome.MISMATCH, msg("A payment that did not match the order was refused (%(what)s); "
+                                             "the order can still be paid.", what=mismatch(order, payment)))
+    if payment.status == "paid" and refunded:
+        return verdict(Outcome.REFUNDED, msg("Part of the payment was refunded at PortOne."))
+    if payment.status == "paid":
+        return verdict(Outcome.PAID, msg("PortOne confirmed that %(amount_won)s was paid for this order, and "
+                                         "every check passed.", amount_won=order["amount"]))
+    if payment.vbank_issued:
+        v = payment.vbank
+        return verdict(Outcome.AWAITING_DEPOSIT, msg(
+            "A virtual account was issued: pay %(amount_won)s into %(bank)s %(number)s (holder %(holder)s) by "
+            "%(due)s. The order is paid when PortOne reports the deposit.", amount_won=order["amount"],
+            bank=v["bank"], number=v["number"], holder=v["holder"], due=v["due"]), vbank=v)
+    if payment.status == "failed":
+        return verdict(Outcome.DECLINED, msg("Not paid: PortOne reports that the payment failed (%(why)s). No "
+                                             "money was taken; the order can be paid again.",
+                                             why=payment.fail_reason or msg("no reason given")))
+    if payment.status == "cancelled" and was_paid:
+        return verdict(Outcome.REFUNDED, msg("The payment was cancelled at PortOne after it was paid; the money "
+                                             "went back to the buyer."))
+    if payment.status == "cancelled":
+        return verdict(Outcome.DECLINED, msg("Not paid: PortOne reports the payment as cancelled. No money was "
+                                             "kept."))
+    if payment.status == "ready":
+        return verdict(Outcome.OPEN, msg("PortOne has not completed this payment, so nothing was paid yet."))
+    return verdict(Outcome.OPEN, msg("PortOne reports a status the shop does not know (%(status)s); nothing was "
+                                     "changed.", status=repr(payment.status)))
+
+
+def mismatch(order, payment):
+    """How PortOne's record of this order's payment differs from the order (an i18n.msg())."""
+    if payment.currency != CURRENCY:
+        return msg("PortOne's currency is %(currency)s, not KRW", currency=payment.currency)
+    if _is_money(payment.amount) and payment.amount == int(payment.amount):
+        return msg("the order is %(stored_won)s but PortOne has %(paid_won)s", stored_won=order["amount"],
+                   paid_won=int(payment.amount))
+    return msg("the order is %(stored_won)s but PortOne has %(paid)s", stored_won=order["amount"],
+               paid=repr(payment.amount))
 
 
 def _amount_words(stored, amount, ok, paid):
@@ -141,32 +111,14 @@ def _why(text):
 
 
 def _status_words(payment):
-    status = payment.get("status")
-    if status == "paid":
+    if payment.status == "paid":
         return msg("PortOne says the money was paid")
-    if is_vbank_issued(payment):
+    if payment.vbank_issued:
         return msg("PortOne issued a virtual account; the buyer has not deposited yet")
-    if status == "ready":
+    if payment.status == "ready":
         return msg("PortOne says the payment was started but not completed")
-    if status == "failed":
-        return msg("PortOne says the payment failed: %(why)s", why=_why(payment.get("fail_reason")))
-    if status == "cancelled":
-        return msg("PortOne says the payment was cancelled: %(why)s", why=_why(payment.get("cancel_reason")))
-    return msg("PortOne reports status %(status)s", status=repr(status))
-
-
-def vbank_details(payment):
-    """The virtual account to show the buyer: {bank, number, holder, due} (due in Korean time)."""
-    due = payment.get("vbank_date") or 0
-    return {
-        "bank": payment.get("vbank_name") or payment.get("vbank_code") or "",
-        "number": payment.get("vbank_num") or "",
-        "holder": payment.get("vbank_holder") or "",
-        "due": datetime.fromtimestamp(due, KST).strftime("%Y-%m-%d %H:%M KST") if due else "",
-    }
-
-
-def cancellable(payment):
-    """What PortOne should still hold for this payment: the checksum sent with a full cancel."""
-    amount = payment.get("amount") or 0
-    return int(amount - (payment.get("cancel_amount") or 0))
+    if payment.status == "failed":
+        return msg("PortOne says the payment failed: %(why)s", why=_why(payment.fail_reason))
+    if payment.status == "cancelled":
+        return msg("PortOne says the payment was cancelled: %(why)s", why=_why(payment.cancel_reason))
+    return msg("PortOne reports status %(status)s", status=repr(payment.status))

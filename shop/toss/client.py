@@ -1,8 +1,8 @@
 """Toss Payments' REST API and wire formats: the only module that knows Toss URLs and field names.
 
-Every call goes through shop.http.call (timeouts, typed errors, one recorded step each) and
-returns either a Payment or a TossError. shop.http.PGTimeout / PGUnreachable pass through:
-the caller decides what an unknown outcome means.
+Every call goes through shop.http.call (timeouts, one recorded step each in the bound flow), returns a
+typed Payment and raises shop.http's errors: PGRefused / PGNotFound with Toss's `code`, PGUnknown for a
+5xx or an answer the shop cannot read (the caller decides what an unknown outcome means).
 """
 import base64
 import re
@@ -13,7 +13,8 @@ from flask import current_app
 
 from i18n import msg
 
-from .. import config, http, steps
+from .. import config, http
+from ..http import PGNotFound, PGRefused, PGUnknown
 
 # Toss's bank codes (virtualAccount.bankCode) and the names people know them by.
 BANKS = {
@@ -42,14 +43,12 @@ class Payment:
     failure: tuple | None = None          # (code, message) when ABORTED / EXPIRED
     checkout_url: str | None = None       # the hosted window of a server-created payment
     secret: str | None = field(default=None, repr=False)  # checks DEPOSIT_CALLBACK; never shown
+    currency: str = "KRW"
 
-
-@dataclass(frozen=True)
-class TossError:
-    """Toss said no (`{"code", "message"}` with an HTTP status), or its answer was unusable."""
-    code: str
-    message: str
-    status: int
+    @property
+    def refunded(self):
+        """Won cancelled so far."""
+        return self.total_amount - self.balance_amount if self.balance_amount is not None else 0
 
 
 @dataclass(frozen=True)
@@ -79,26 +78,33 @@ def _authorization():
     return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
 
 
-def _send(order_id, phase, name, method, path, summary, body=None, idempotency_key=None):
+def _send(name, method, path, summary, body=None, idempotency_key=None):
     headers = {"Authorization": _authorization(), "Accept": "application/json"}
     if body is not None:
         headers["Content-Type"] = "application/json"
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
-    resp = http.call(order_id, phase, name, method, config.api_base("toss") + path, provider="toss",
-                     summary=summary, headers=headers, json_body=body)
+    resp = http.call(name, method, config.api_base("toss") + path, summary=summary, headers=headers,
+                     json_body=body)
     try:
         data = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
-        return TossError("UNEXPECTED_RESPONSE", "The answer was not a JSON object.", resp.status_code)
+        raise PGUnknown(name, resp.status_code, "UNEXPECTED_RESPONSE", "The answer was not a JSON object.")
     if resp.status_code != 200:
         code, message = data.get("code"), data.get("message")
-        if isinstance(code, str) and code:
-            return TossError(code, message if isinstance(message, str) else "", resp.status_code)
-        return TossError("UNEXPECTED_RESPONSE", "An error without a code.", resp.status_code)
-    return payment_from(data) or TossError("UNEXPECTED_RESPONSE", "A Payment object was expected.", 200)
+        code = code if isinstance(code, str) and code else "UNEXPECTED_RESPONSE"
+        message = message if isinstance(message, str) else ""
+        if resp.status_code >= 500 or code == "UNEXPECTED_RESPONSE":
+            raise PGUnknown(name, resp.status_code, code, message)
+        if resp.status_code == 404:
+            raise PGNotFound(name, 404, code, message)
+        raise PGRefused(name, resp.status_code, code, message)
+    payment = payment_from(data)
+    if payment is None:
+        raise PGUnknown(name, 200, "UNEXPECTED_RESPONSE", "A Payment object was expected.")
+    return payment
 
 
 def payment_from(data):
@@ -120,7 +126,8 @@ def payment_from(data):
         virtual_account=_virtual_account(data.get("virtualAccount")),
         failure=(failure.get("code"), failure.get("message")) if failure else None,
         checkout_url=checkout.get("url") if checkout else None,
-        secret=data.get("secret") if isinstance(data.get("secret"), str) else None)
+        secret=data.get("secret") if isinstance(data.get("secret"), str) else None,
+        currency=data.get("currency") if isinstance(data.get("currency"), str) else "KRW")
 
 
 def _virtual_account(va):
@@ -132,36 +139,29 @@ def _virtual_account(va):
             "holder": va.get("customerName") or "", "due": due[:16].replace("T", " ")}
 
 
-def record_auth(order_id):
-    """Toss needs no token: every call carries the secret key. Recorded once per flow, for the log."""
-    steps.record(order_id, "server_auth", "toss.auth",
-                 msg("No token to fetch: each call to Toss carries Authorization: Basic "
-                     "base64(TOSS_SECRET_KEY + ':')"), kind="state", verdict="info")
-
-
 def confirm(payment_key, order_id, amount, idempotency_key):
-    """POST /v1/payments/confirm: the call that moves the money. Returns Payment or TossError."""
-    return _send(order_id, "approve", "toss.confirm", "POST", "/v1/payments/confirm",
+    """POST /v1/payments/confirm: the call that moves the money. Returns the Payment."""
+    return _send("confirm", "POST", "/v1/payments/confirm",
                  msg("Confirm payment %(payment_key)s of order %(order_id)s for %(amount_won)s",
                      payment_key=payment_key, order_id=order_id, amount_won=amount),
                  body={"paymentKey": payment_key, "orderId": order_id, "amount": amount},
                  idempotency_key=idempotency_key)
 
 
-def get_payment(payment_key, order_id, phase="approve"):
-    """GET /v1/payments/{paymentKey}: read the PG's own record. order_id names the flow to log to."""
-    return _send(order_id, phase, "toss.get_payment", "GET", "/v1/payments/" + quote(payment_key, safe=""),
+def get_payment(payment_key):
+    """GET /v1/payments/{paymentKey}: read the PG's own record."""
+    return _send("get_payment", "GET", "/v1/payments/" + quote(payment_key, safe=""),
                  msg("Read payment %(payment_key)s back from Toss", payment_key=payment_key))
 
 
-def get_by_order(order_id, phase="approve"):
-    """GET /v1/payments/orders/{orderId}: the PG's record for our order (when the paymentKey is unsure)."""
-    return _send(order_id, phase, "toss.find_payment", "GET",
-                 "/v1/payments/orders/" + quote(order_id, safe=""),
+def get_by_order(order_id):
+    """GET /v1/payments/orders/{orderId}: the PG's record for our order (when the paymentKey is unsure).
+    Raises PGNotFound when Toss has no payment for it."""
+    return _send("find_payment", "GET", "/v1/payments/orders/" + quote(order_id, safe=""),
                  msg("Ask Toss what it knows about order %(order_id)s", order_id=order_id))
 
 
-def cancel(payment_key, order_id, reason, amount=None, refund_account=None):
+def cancel(payment_key, reason, amount=None, refund_account=None):
     """POST /v1/payments/{paymentKey}/cancel; amount None cancels all of it.
 
     refund_account {bank, number, holder} is needed only for a virtual account already paid into.
@@ -177,8 +177,7 @@ def cancel(payment_key, order_id, reason, amount=None, refund_account=None):
     summary = (msg("Cancel payment %(payment_key)s (all of it)", payment_key=payment_key) if amount is None
                else msg("Cancel payment %(payment_key)s (%(amount_won)s)", payment_key=payment_key,
                         amount_won=amount))
-    return _send(order_id, "settle", "toss.cancel", "POST",
-                 f"/v1/payments/{quote(payment_key, safe='')}/cancel", summary, body=body,
+    return _send("cancel", "POST", f"/v1/payments/{quote(payment_key, safe='')}/cancel", summary, body=body,
                  idempotency_key=f"cancel-{payment_key}-{'all' if amount is None else amount}")
 
 
@@ -191,7 +190,7 @@ def create_payment(order_id, amount, order_name, success_url, fail_url, customer
         body["customerName"] = customer_name
     if customer_email:
         body["customerEmail"] = customer_email
-    return _send(order_id, "checkout", "toss.create_payment", "POST", "/v1/payments",
+    return _send("create_payment", "POST", "/v1/payments",
                  msg("Create a payment of %(amount_won)s for order %(order_id)s on Toss's own page",
                      amount_won=amount, order_id=order_id),
                  body=body, idempotency_key=f"create-{order_id}")
