@@ -13,6 +13,7 @@ from .sdk import _sdk_error, client_key_set, window_data, with_query
 
 CARD_NUMBER = "43301234****123*"          # masked, as test-mode billing keys show it
 CARD_COMPANY = ("61", "현대")              # issuer/acquirer code and name (toss.md §3.9)
+MAX_AMOUNT = 10 ** 10
 
 
 def _auth(auth_id, conn=None):
@@ -41,8 +42,9 @@ def _sdk_billing_auth():
     if refusal:
         return refusal
     customer_key = data.get("customerKey")
-    if not (isinstance(customer_key, str) and store.CUSTOMER_KEY.match(customer_key)):
-        return _sdk_error("INVALID_CUSTOMER_KEY")    # ANONYMOUS too: a billing key belongs to one buyer
+    anonymous = customer_key == store.ANONYMOUS     # a billing key belongs to one buyer
+    if anonymous or not (isinstance(customer_key, str) and store.CUSTOMER_KEY.match(customer_key)):
+        return _sdk_error("INVALID_CUSTOMER_KEY")
     if data.get("method") != "CARD":
         return _sdk_error("NOT_SUPPORTED_METHOD")
     success_url, fail_url = data.get("successUrl"), data.get("failUrl")
@@ -152,6 +154,8 @@ def charge_billing_key(key_set, billing_key):
     amount = parse_amount(data.get("amount"))
     if amount is None or amount <= 0:
         raise TossError("INVALID_REQUEST", "amount는 0보다 큰 정수여야 합니다.")
+    if amount > MAX_AMOUNT:
+        raise TossError("EXCEED_MAX_AMOUNT")
     order_id = _required_str(data, "orderId", 64)
     if not store.ORDER_ID.match(order_id):
         raise TossError("INVALID_REQUEST", "orderId는 영문 대소문자, 숫자, 특수문자(-, _)로 6자 이상 64자 이하여야 합니다.")
