@@ -3,6 +3,7 @@
    requestPayment, .payment({customerKey}) with requestPayment / requestBillingAuth). The emulator serves it
    after core.js, inside the same function. */
 if (window.TossPayments) return;
+/* [code, the Korean method its label is translated from] */
 var WIDGET_METHODS = [["CARD", "카드"], ["TRANSFER", "계좌이체"], ["VIRTUAL_ACCOUNT", "가상계좌"],
                       ["MOBILE_PHONE", "휴대폰"], ["TOSSPAY", "간편결제"]];
 var WINDOW_METHODS = ["CARD", "TRANSFER", "VIRTUAL_ACCOUNT", "MOBILE_PHONE"];
@@ -106,7 +107,8 @@ function TossPayments(clientKey) {
         var host;
         try { host = find(opts && opts.selector); } catch (e) { return Promise.reject(e); }
         var events = emitter();
-        state.show = methodsBox(host, WIDGET_METHODS, state.amount, function (code) {
+        var choices = WIDGET_METHODS.map(function (m) { return [m[0], TEXT.methods[m[1]]]; });
+        state.show = methodsBox(host, choices, state.amount, function (code) {
           state.method = code;
           events.emit("paymentMethodSelect", {code: code});
         });
