@@ -127,6 +127,7 @@ def test_widget_v2_virtual_account_deposited_from_the_dashboard(routed, merchant
     page = routed
     order_id = open_page(page, merchant, "toss-v2-widget.html", amount=30000)
     page.get_by_label("Virtual account").check()
+    page.locator("#events").get_by_text("paymentMethodSelect VIRTUAL_ACCOUNT").wait_for()
     page.locator("#payment-button").click()
     window(page).locator("#toss-method").get_by_text("가상계좌").wait_for()
     window(page).get_by_role("button", name="Approve", exact=True).click()
@@ -162,6 +163,7 @@ def test_widget_v2_missing_agreement_is_refused_before_any_window(routed, mercha
     page = routed
     order_id = open_page(page, merchant, "toss-v2-widget.html")
     page.locator(".toss-emu-agreement input").uncheck()
+    page.locator("#events").get_by_text("agreementStatusChange false").wait_for()
     page.locator("#payment-button").click()
     page.locator("#result").get_by_text("NEED_AGREEMENT_WITH_REQUIRED_TERMS").wait_for()
     assert page.locator("iframe").count() == 0
