@@ -116,7 +116,8 @@ function post(path, body) {
   return fetch(BASE + path, {method: "POST", mode: "cors", credentials: "omit",
                              headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
     .then(function (resp) {
-      return resp.json().then(function (data) { return {ok: resp.ok, data: data}; });
+      return resp.json().then(function (data) { return {ok: resp.ok, data: data}; },
+                              function () { return {ok: false, data: {}}; });
     }, function () {
       throw sdkError("UNKNOWN", TEXT.network);
     })
