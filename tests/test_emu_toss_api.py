@@ -14,7 +14,7 @@ PAYMENT_KEYS = {
     "mId", "lastTransactionKey", "paymentKey", "orderId", "orderName", "taxExemptionAmount", "status",
     "requestedAt", "approvedAt", "useEscrow", "cultureExpense", "card", "virtualAccount", "transfer",
     "mobilePhone", "giftCertificate", "cashReceipt", "cashReceipts", "discount", "cancels", "secret", "type",
-    "easyPay", "easyPayAmount", "easyPayDiscountAmount", "country", "failure", "isPartialCancelable", "receipt",
+    "easyPay", "country", "failure", "isPartialCancelable", "receipt",
     "checkout", "currency", "totalAmount", "balanceAmount", "suppliedAmount", "vat", "taxFreeAmount", "metadata",
     "method", "transactionKey", "version"}
 KST = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
@@ -161,7 +161,8 @@ def test_other_methods_carry_their_objects(site):
         order = make_order()
         p = confirm(site, approved(site, order, method=method), order).json()
         assert p["status"] == "DONE" and p["method"] == method and p[field] is not None, p
-    assert p["easyPay"]["provider"] == "토스페이"
+    assert p["easyPay"] == {"provider": "토스페이", "amount": 0, "discountAmount": 0}
+    assert "easyPayAmount" not in p and "easyPayDiscountAmount" not in p    # only under easyPay (issue #14)
 
 
 # ---- timers --------------------------------------------------------------------------------------

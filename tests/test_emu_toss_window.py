@@ -14,12 +14,15 @@ def make_order(amount=15000):
             "customer_key": "cust_" + secrets.token_hex(4), "buyer_name": "김토스", "buyer_email": "kim@example.com"}
 
 
-def test_widget_script_defines_the_global_and_finds_the_emulator_from_its_own_src(site):
-    resp = requests.get(site.url + "/emulator/toss/v1/payment-widget", headers={"Accept-Language": "en"}, timeout=10)
+@pytest.mark.parametrize("path, global_", [("/v1/payment-widget", "window.PaymentWidget = PaymentWidget"),
+                                            ("/v2/standard", "window.TossPayments = TossPayments")])
+def test_sdk_scripts_define_the_global_and_carry_the_emulator_address_of_the_request(site, path, global_):
+    resp = requests.get(site.url + "/emulator/toss" + path, headers={"Accept-Language": "en"}, timeout=10)
     assert resp.status_code == 200 and "javascript" in resp.headers["Content-Type"]
     js = resp.text
-    assert "window.PaymentWidget = PaymentWidget" in js and 'ANONYMOUS = "@@ANONYMOUS"' in js
-    assert "document.currentScript" in js and "/sdk/payments" in js
+    assert global_ in js and 'ANONYMOUS = "@@ANONYMOUS"' in js
+    assert js.rstrip().endswith(f'"{site.url}/emulator/toss");')      # BASE: where this request went
+    assert "currentScript" not in js and "/sdk/payments" in js
     assert "Bank transfer" in js and "NEED_AGREEMENT_WITH_REQUIRED_TERMS" in js   # strings come from the server
 
 

@@ -24,4 +24,4 @@ def dashboard_context():
     return {"payments": payments}
 
 
-from . import api, sdk  # noqa: E402,F401  (routes register on bp)
+from . import api, billing, sdk  # noqa: E402,F401  (routes register on bp)

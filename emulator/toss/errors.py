@@ -79,6 +79,10 @@ API = {
     "INVALID_IDEMPOTENCY_KEY": (400, "멱등키는 300자 이하여야 합니다."),
     "IDEMPOTENT_REQUEST_PROCESSING": (409, "이전 멱등 요청이 처리중입니다."),
     "DUPLICATED_ORDER_ID": (400, "이미 승인 및 취소가 진행된 중복된 주문번호 입니다. 다른 주문번호로 진행해주세요."),
+    # billing (docs.tosspayments.com/reference/error-codes: 카드 자동결제 빌링키 발급 요청 / 카드 자동결제 승인)
+    "INVALID_BILLING_AUTH": (400, "유효하지 않은 빌링 인증입니다."),
+    "INVALID_BILL_KEY_REQUEST": (400, "빌링키 인증이 완료되지 않았거나 유효하지 않은 빌링 거래 건입니다."),
+    "NOT_MATCHES_CUSTOMER_KEY": (400, "빌링 인증 고객키와 결제 요청 고객키가 일치하지 않습니다."),
 }
 
 # Browser SDK errors (Promise rejections), code -> message.
@@ -95,6 +99,11 @@ SDK = {
                           "구매자를 식별하는 customerKey 값을 사용해주세요.",
     "NOT_SUPPORTED_API_INDIVIDUAL_KEY": "결제위젯 연동 키의 클라이언트 키로 SDK를 연동해주세요. "
                                         "API 개별 연동 키는 지원하지 않습니다.",
+    "NOT_SUPPORTED_WIDGET_KEY": "API 개별 연동 키의 클라이언트 키로 SDK를 연동해주세요. "
+                                "결제위젯 연동 키는 지원하지 않습니다.",
+    "NOT_SETUP_AMOUNT": "결제 금액이 설정되지 않았습니다. setAmount를 먼저 호출해주세요.",
+    "INVALID_AMOUNT_CURRENCY": "지원하지 않는 통화입니다.",
+    "NOT_SUPPORTED_METHOD": "지원하지 않는 결제수단입니다.",
     "INCORRECT_SUCCESS_URL_FORMAT": "잘못된 successUrl 입니다.",
     "INCORRECT_FAIL_URL_FORMAT": "잘못된 failUrl 입니다.",
     "INVALID_PARAMETERS": "필수 파라미터를 누락하거나, 정의되지 않은 파라미터를 추가하거나, "

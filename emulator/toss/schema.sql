@@ -1,11 +1,11 @@
--- The emulated Toss Payments' own records: payments and idempotency keys.
+-- The emulated Toss Payments' own records: payments, idempotency keys, billing authorizations and keys.
 
 CREATE TABLE IF NOT EXISTS toss_payments (
     payment_key      TEXT PRIMARY KEY,
     order_id         TEXT NOT NULL,
     order_name       TEXT NOT NULL,
     key_set          TEXT NOT NULL,      -- widget | api: which public docs key pair created it
-    flow             TEXT NOT NULL,      -- sdk (widget, redirect) | promise (widget, no URLs) | checkout (POST /v1/payments)
+    flow             TEXT NOT NULL,      -- sdk (SDK, redirect) | promise (SDK, no URLs) | checkout (POST /v1/payments) | billing (POST /v1/billing/{billingKey})
     origin           TEXT,               -- the merchant site's origin: default webhook target
     requested_method TEXT NOT NULL,      -- Korean method picked before the window opened
     method           TEXT,               -- Korean method; NULL until the buyer authenticated
@@ -45,4 +45,30 @@ CREATE TABLE IF NOT EXISTS toss_idempotency (
     body        TEXT,
     created_at  REAL NOT NULL,       -- emulator clock; valid 15 days
     PRIMARY KEY (idem_key, api_key, path, method)
+);
+
+-- Billing (자동결제): a card-registration window (requestBillingAuth), then the billing key it issues.
+CREATE TABLE IF NOT EXISTS toss_billing_auths (
+    auth_id          TEXT PRIMARY KEY,   -- the registration window's id (never shown to the merchant)
+    auth_key         TEXT UNIQUE,        -- given on successUrl once the buyer registered the card
+    key_set          TEXT NOT NULL,
+    customer_key     TEXT NOT NULL,
+    method           TEXT NOT NULL,      -- 카드
+    origin           TEXT,               -- the merchant page's origin
+    success_url      TEXT NOT NULL,
+    fail_url         TEXT NOT NULL,
+    customer_name    TEXT,
+    customer_email   TEXT,
+    status           TEXT NOT NULL,      -- READY | AUTHENTICATED | ABORTED | ISSUED
+    created_at       REAL NOT NULL,      -- emulator clock
+    authenticated_at REAL
+);
+
+CREATE TABLE IF NOT EXISTS toss_billing_keys (
+    billing_key      TEXT PRIMARY KEY,
+    key_set          TEXT NOT NULL,
+    customer_key     TEXT NOT NULL,
+    card_number      TEXT NOT NULL,      -- masked
+    authenticated_at REAL NOT NULL,
+    created_at       REAL NOT NULL
 );

@@ -47,20 +47,36 @@ def widget_texts():
     }
 
 
-@bp.get("/v1/payment-widget")
-def widget_script():
-    """The stand-in for https://js.tosspayments.com/v1/payment-widget (global PaymentWidget)."""
-    with open(os.path.join(HERE, "static", "payment-widget.js"), encoding="utf-8") as f:
-        source = f.read()
+def _sdk_script(name):
+    """core.js and scripts/<name>, wrapped in a function given the translated texts, the SDK's messages and
+    the emulator's own address (from this request, never from the page's <script src>)."""
+    sources = []
+    for part in ("core.js", name):
+        with open(os.path.join(HERE, "scripts", part), encoding="utf-8") as f:
+            sources.append(f.read())
     texts = json.dumps(widget_texts(), ensure_ascii=False).replace("</", "<\\/")
     sdk_messages = json.dumps({**SDK, "ORDER_ID": ORDER_ID_MESSAGE, "ORDER_NAME": ORDER_NAME_MESSAGE},
                               ensure_ascii=False)
-    body = f"(function (TEXT, MESSAGES) {{\n{source}\n}})({texts}, {sdk_messages});\n"
+    base = json.dumps(url_for("toss.sdk_payments", _external=True).removesuffix("/sdk/payments"))
+    body = (f"(function (TEXT, MESSAGES, BASE) {{\n\"use strict\";\n{sources[0]}\n{sources[1]}\n}})"
+            f"({texts}, {sdk_messages}, {base});\n")
     resp = Response(body, mimetype="application/javascript")
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["Vary"] = "Cookie, Accept-Language"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
+
+
+@bp.get("/v1/payment-widget")
+def widget_script():
+    """The stand-in for https://js.tosspayments.com/v1/payment-widget (global PaymentWidget)."""
+    return _sdk_script("payment-widget.js")
+
+
+@bp.get("/v2/standard")
+def standard_script():
+    """The stand-in for https://js.tosspayments.com/v2/standard (global TossPayments: widgets, payment)."""
+    return _sdk_script("standard.js")
 
 
 # ---- SDK -> emulator: create the payment the window will show ---------------------------------------
@@ -72,29 +88,42 @@ def sdk_payments_preflight():
 
 @bp.post("/sdk/payments")
 def sdk_payments():
-    """What requestPayment sends before it opens the window -> {paymentKey, window_url} or 400 {code, message}."""
+    """What requestPayment sends before it opens the window -> {paymentKey, window_id, window_url} or
+    400 {code, message}. `product`: widget (v1 PaymentWidget, v2 widgets(); the default) or payment (v2 payment())."""
     return cors.allow(make_response(_sdk_payments()))
+
+
+# Which key family each SDK surface takes (toss.md §1.3): the widget (v1 PaymentWidget, v2 widgets())
+# needs a widget key (gck); the payment window and billing (v2 payment()) need an API key (ck).
+FAMILY = {"widget": "widget", "payment": "api", "billing": "api"}
+WRONG_FAMILY = {"widget": "NOT_SUPPORTED_API_INDIVIDUAL_KEY", "api": "NOT_SUPPORTED_WIDGET_KEY"}
+
+
+def client_key_set(client_key, product):
+    """The key set of a client key used for `product` -> (key_set, None), or (None, the SDK's refusal)."""
+    client_key = client_key if isinstance(client_key, str) else ""
+    if client_key.startswith(("test_gsk_", "live_gsk_", "test_sk_", "live_sk_")):
+        return None, _sdk_error("INSECURE_KEY_USAGE")
+    for name, keys in store.KEY_SETS.items():
+        if client_key == keys["client"]:
+            if name != FAMILY[product]:
+                return None, _sdk_error(WRONG_FAMILY[FAMILY[product]])
+            return name, None
+    if client_key.startswith(("test_gck_", "live_gck_", "test_ck_", "live_ck_")):
+        return None, _sdk_error("UNAUTHORIZED_KEY")
+    return None, _sdk_error("INVALID_CLIENT_KEY")
 
 
 def _sdk_payments():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _sdk_error("INVALID_PARAMETERS")
-    client_key = data.get("clientKey") if isinstance(data.get("clientKey"), str) else ""
-    key_set = None
-    for name, keys in store.KEY_SETS.items():
-        if client_key == keys["client"]:
-            key_set = name
-        elif client_key == keys["secret"]:
-            return _sdk_error("INSECURE_KEY_USAGE")
-    if key_set is None:
-        if client_key.startswith(("test_gsk_", "live_gsk_", "test_sk_", "live_sk_")):
-            return _sdk_error("INSECURE_KEY_USAGE")
-        if client_key.startswith(("test_gck_", "live_gck_")):
-            return _sdk_error("UNAUTHORIZED_KEY")
-        return _sdk_error("INVALID_CLIENT_KEY")
-    if key_set != "widget":
-        return _sdk_error("NOT_SUPPORTED_API_INDIVIDUAL_KEY")
+    product = data.get("product", "widget")
+    if product not in ("widget", "payment"):
+        return _sdk_error("INVALID_PARAMETERS")
+    key_set, refusal = client_key_set(data.get("clientKey"), product)
+    if refusal:
+        return refusal
     customer_key = data.get("customerKey")
     if customer_key != store.ANONYMOUS and not (isinstance(customer_key, str)
                                                 and store.CUSTOMER_KEY.match(customer_key)):
@@ -107,6 +136,8 @@ def _sdk_payments():
         return _sdk_error("INVALID_PARAMETERS", ORDER_NAME_MESSAGE)
     amount = data.get("amount")
     if isinstance(amount, dict):
+        if amount.get("currency", "KRW") != "KRW":
+            return _sdk_error("INVALID_AMOUNT_CURRENCY")
         amount = amount.get("value")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount != int(amount):
         return _sdk_error("INVALID_AMOUNT_VALUE")
@@ -137,7 +168,7 @@ def _sdk_payments():
                            customer_phone=_text(data.get("customerMobilePhone"), 15),
                            metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else None,
                            now=now)
-    return jsonify(paymentKey=row["payment_key"],
+    return jsonify(paymentKey=row["payment_key"], window_id=row["payment_key"],
                    window_url=url_for("toss.window", payment_key=row["payment_key"], _external=True))
 
 
@@ -147,18 +178,23 @@ def _text(value, max_len):
 
 # ---- the hosted window -------------------------------------------------------------------------------
 
-def _window_page(payment_key, top_level):
-    row = store.get(payment_key)
-    if row is None:
-        abort(404)
-    data = {
-        "paymentKey": payment_key,
-        "decideUrl": url_for("toss.decide", payment_key=payment_key),
-        "parentOrigin": row["origin"] or "*",
+def window_data(window_id, decide_url, origin, top_level=False):
+    """What window.js needs: whom it decides for, where to post the result, and its texts."""
+    return {
+        "windowId": window_id,
+        "decideUrl": decide_url,
+        "parentOrigin": origin or "*",
         "topLevel": top_level,
         "texts": {"working": _("Asking the card company..."), "slow": _("The card company is answering slowly..."),
                   "failed": _("The window could not finish: %(message)s"), "closed": _("You can close this page.")},
     }
+
+
+def _window_page(payment_key, top_level):
+    row = store.get(payment_key)
+    if row is None:
+        abort(404)
+    data = window_data(payment_key, url_for("toss.decide", payment_key=payment_key), row["origin"], top_level)
     return render_template("toss/window.html", p=row, data=data, open=row["status"] == "READY",
                            mid=store.KEY_SETS[row["key_set"]]["mid"])
 
@@ -175,8 +211,10 @@ def checkout(payment_key):
     return _window_page(payment_key, top_level=True)
 
 
-def _with_query(url, params):
-    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
+def with_query(url, params):
+    """url plus params, after its own query if it has one ('...?a=1&' as the official samples write it)."""
+    joint = "" if url.endswith(("?", "&")) else "&" if urlsplit(url).query else "?"
+    return url + joint + urlencode(params)
 
 
 @bp.post("/window/<payment_key>/decide")
@@ -219,7 +257,7 @@ def decide(payment_key):
         params = {"paymentType": "NORMAL", **base, "amount": row["amount"]}
         if row["flow"] == "promise":
             return jsonify(type="success", result=params, params=params)
-        return jsonify(type="success", params=params, redirect_url=_with_query(row["success_url"], {
+        return jsonify(type="success", params=params, redirect_url=with_query(row["success_url"], {
             "paymentType": "NORMAL", "orderId": row["order_id"], "paymentKey": payment_key,
             "amount": row["amount"]}))
     if outcome in DECLINES:
@@ -227,11 +265,11 @@ def decide(payment_key):
         params = {"code": code, "message": FAIL_URL[code], "orderId": row["order_id"]}
         if row["flow"] == "promise":
             return jsonify(type="fail", rejection={"code": code, "message": FAIL_URL[code]}, params=params)
-        return jsonify(type="fail", params=params, redirect_url=_with_query(row["fail_url"], params))
+        return jsonify(type="fail", params=params, redirect_url=with_query(row["fail_url"], params))
     if row["flow"] == "checkout":
         params = {"code": "PAY_PROCESS_CANCELED", "message": FAIL_URL["PAY_PROCESS_CANCELED"],
                   "orderId": row["order_id"]}
-        return jsonify(type="fail", params=params, redirect_url=_with_query(row["fail_url"], params))
+        return jsonify(type="fail", params=params, redirect_url=with_query(row["fail_url"], params))
     rejection = {"code": "USER_CANCEL", "message": SDK["USER_CANCEL"]}
     return jsonify(type="cancel", rejection=rejection, params=rejection)
 

@@ -219,7 +219,6 @@ def to_payment(row, now=None):
                                    datetime.fromisoformat(va["dueDate"]).timestamp() < now))
     supplied, vat = vat_split(row["balance_amount"])
     failure = {"code": row["failure_code"], "message": row["failure_message"]} if row["failure_code"] else None
-    easy = details.get("easyPay")
     return {
         "mId": KEY_SETS[row["key_set"]]["mid"],
         "lastTransactionKey": row["last_transaction_key"],
@@ -242,10 +241,10 @@ def to_payment(row, now=None):
         "discount": None,
         "cancels": json.loads(row["cancels"]) if row["cancels"] else None,
         "secret": row["secret"],
-        "type": "NORMAL",
-        "easyPay": easy,
-        "easyPayAmount": easy["amount"] if easy else None,
-        "easyPayDiscountAmount": easy["discountAmount"] if easy else None,
+        "type": "BILLING" if row["flow"] == "billing" else "NORMAL",
+        # Easy-pay amounts live only under easyPay{provider, amount, discountAmount}: the Payment object
+        # in https://docs.tosspayments.com/reference#payment-객체 has no top-level easyPayAmount.
+        "easyPay": details.get("easyPay"),
         "country": "KR",
         "failure": failure,
         "isPartialCancelable": True,

@@ -1,4 +1,5 @@
 """Toss test driver: acts as the buyer in the emulated Toss window over plain HTTP, as the widget does."""
+from urllib.parse import parse_qs, urlsplit
 
 CLIENT_KEY = "test_gck_docs_Ovk5rk1EwkEbP0W43n07xlzm"   # the public docs widget key
 
@@ -69,5 +70,32 @@ def confirm(site, payment_key, order, amount=None, secret=WIDGET_SECRET, headers
 def record(site, payment_key, secret=WIDGET_SECRET):
     """The emulated Toss's own record of a payment (GET /v1/payments/{paymentKey}); must exist."""
     resp = api(site, "GET", f"/v1/payments/{payment_key}", secret=secret)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+# ---- billing (자동결제) ---------------------------------------------------------------------------
+
+def billing_auth(site, customer_key, outcome="approve", client_key=API_CLIENT_KEY, **extra):
+    """payment({customerKey}).requestBillingAuth({method: "CARD", successUrl, failUrl}) and the buyer's button in
+    the registration window. Returns the window's JSON answer (redirect_url with customerKey and authKey when
+    approved), or the SDK refusal {code, message, status}."""
+    body = {"clientKey": client_key, "customerKey": customer_key, "method": "CARD",
+            "successUrl": site.url + "/billing/success", "failUrl": site.url + "/billing/fail",
+            "page_url": site.url + "/", **extra}
+    resp = site.http.post(site.url + "/emulator/toss/sdk/billing-auths", json=body, timeout=30)
+    if resp.status_code != 200:
+        return dict(resp.json(), status=resp.status_code)
+    decided = site.http.post(site.url + f"/emulator/toss/billing/window/{resp.json()['window_id']}/decide",
+                             json={"outcome": outcome}, timeout=30)
+    assert decided.status_code == 200, decided.text
+    return decided.json()
+
+
+def billing_key(site, customer_key):
+    """A card registered for customer_key and exchanged for its billing key. Returns the Billing object."""
+    query = parse_qs(urlsplit(billing_auth(site, customer_key)["redirect_url"]).query)
+    resp = api(site, "POST", "/v1/billing/authorizations/issue",
+               {"authKey": query["authKey"][0], "customerKey": customer_key}, secret=API_SECRET)
     assert resp.status_code == 200, resp.text
     return resp.json()

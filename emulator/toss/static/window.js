@@ -14,7 +14,7 @@
   function tell(answer) {
     if (framed) {
       window.parent.postMessage({
-        tosspayments: true, window: "EMULATOR", type: answer.type, paymentKey: data.paymentKey,
+        tosspayments: true, window: "EMULATOR", type: answer.type, windowId: data.windowId,
         redirectUrl: answer.redirect_url || null, params: answer.params || answer.rejection || answer.result || {}
       }, data.parentOrigin);
       status.textContent = "";
@@ -40,7 +40,7 @@
       if (!res.ok) {
         status.textContent = data.texts.failed.replace("%(message)s", res.body.message || res.body.code || "");
         if (framed) {
-          window.parent.postMessage({tosspayments: true, window: "EMULATOR", type: "fail", paymentKey: data.paymentKey,
+          window.parent.postMessage({tosspayments: true, window: "EMULATOR", type: "fail", windowId: data.windowId,
                                      redirectUrl: null, params: {code: res.body.code, message: res.body.message}},
                                     data.parentOrigin);
         }
