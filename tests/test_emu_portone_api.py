@@ -97,7 +97,7 @@ PAYMENT_FIELDS = {
     "cancel_amount", "currency", "buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode",
     "custom_data", "user_agent", "status", "started_at", "paid_at", "failed_at", "cancelled_at", "fail_reason",
     "cancel_reason", "receipt_url", "cancel_history", "cancel_receipt_urls", "cash_receipt_issued",
-    "customer_uid", "customer_uid_usage", "promotion"}
+    "customer_uid", "customer_uid_usage", "promotion", "sandbox"}
 
 
 def test_paid_card_payment_has_every_documented_field(site, api):
@@ -115,7 +115,7 @@ def test_paid_card_payment_has_every_documented_field(site, api):
     assert p["paid_at"] >= p["started_at"] > 0 and p["failed_at"] == 0 and p["cancelled_at"] == 0
     assert p["vbank_date"] == 0 and p["vbank_num"] is None and p["cancel_history"] == []
     assert p["buyer_name"] == "Hong Gildong" and p["name"] == "Running shoes"
-    assert p["receipt_url"] == f"{site.url}/emulator/portone/receipts/{p['imp_uid']}"
+    assert p["receipt_url"] == f"{site.url}/emulator/portone/slips/{p['imp_uid']}" and p["sandbox"] is True
 
 
 def test_unknown_imp_uid_is_404_with_the_real_message(api):
