@@ -83,6 +83,10 @@ class Api:
         kw.setdefault("headers", {"Authorization": self.token()})
         return self.session.put(self.base + path, json=json, timeout=TIMEOUT, **kw)
 
+    def delete(self, path, **kw):
+        kw.setdefault("headers", {"Authorization": self.token()})
+        return self.session.delete(self.base + path, timeout=TIMEOUT, **kw)
+
     def payment(self, imp_uid):
         """The Payment object (response of GET /payments/{imp_uid})."""
         resp = self.get("/payments/" + imp_uid)
