@@ -106,3 +106,19 @@ def test_billing_needs_a_token(api):
     for resp in (api.post("/subscribe/payments/again", json={}, headers={}),
                  api.get("/subscribe/customers/x", headers={})):
         assert resp.status_code == 401 and resp.json()["message"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/subscribe/payments/again", {"customer_uid": {"x": 1}, "merchant_uid": [1], "amount": "lots", "name": {}}),
+    ("/subscribe/payments/onetime", {**CARD, "merchant_uid": {"a": 1}, "amount": 1000}),
+    ("/subscribe/payments/onetime", {**CARD, "merchant_uid": "m-odd", "amount": 1000, "name": {"a": 1},
+                                     "buyer_name": [1], "notice_url": {"u": 1}, "currency": [], "pg": {}}),
+    ("/subscribe/customers/cust-odd", {**CARD, "customer_name": {"a": 1}, "customer_id": [2]}),
+    ("/subscribe/customers/cust-odd", {"card_number": {"n": 1}, "expiry": ["2099-12"]}),
+])
+def test_odd_json_values_get_an_answer_not_a_crash(api, path, body):
+    resp = api.post(path, json=body)
+    assert resp.status_code == 200 and resp.json()["code"] in (0, -1)
+    if resp.json()["code"] == 0 and "merchant_uid" in resp.json()["response"]:
+        p = resp.json()["response"]
+        assert p["name"] is None and p["buyer_name"] is None and p["currency"] == "KRW"

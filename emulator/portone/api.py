@@ -43,6 +43,14 @@ def number(value):
     return int(f) if f.is_integer() else f
 
 
+def text(data, key):
+    """A text field of the body as a string (numbers too); None when absent or not text."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return str(value)
+
+
 def _int_arg(name, default):
     value = request.args.get(name, "")
     if value == "":
@@ -345,15 +353,15 @@ def _billing_channel(data):
     """The channel of channel_key, else of pg, else the store's billing channel; None for an unknown key."""
     if data.get("channel_key"):
         return store.channel_by_key(data["channel_key"])
-    if data.get("pg"):
-        provider, _, mid = str(data["pg"]).partition(".")
+    if text(data, "pg"):
+        provider, _, mid = text(data, "pg").partition(".")
         return {"pg_provider": provider, "pg_id": mid or store.PG_IDS.get(provider, "emulator")}
     return store.BILLING_CHANNEL
 
 
 def _api_payment_fields(data, channel):
     """The order fields of onetime/again; (fields, None) or (None, refusal answer)."""
-    merchant_uid, amount = data.get("merchant_uid"), number(data.get("amount"))
+    merchant_uid, amount = text(data, "merchant_uid"), number(data.get("amount"))
     if not merchant_uid or amount is None or amount <= 0:
         return None, answer(code=-1, message="merchant_uid, amount 파라메터가 누락되었거나 올바르지 않습니다.")
     if len(str(merchant_uid)) > store.MERCHANT_UID_MAX:
@@ -361,10 +369,10 @@ def _api_payment_fields(data, channel):
     if store.merchant_uid_paid(str(merchant_uid)):
         return None, answer(code=1, message=f"이미 결제가 완료된 주문번호입니다. (merchant_uid: {merchant_uid})")
     custom = data.get("custom_data")
-    notice = data.get("notice_url")
-    return dict({k: (str(data[k]) if data.get(k) is not None else None) for k in BUYER},
-                merchant_uid=str(merchant_uid), amount=amount, currency=data.get("currency") or "KRW",
-                name=data.get("name"), user_code=current_app.config["EMULATOR_PORTONE_IMP_CODE"],
+    notice = text(data, "notice_url")
+    return dict({k: text(data, k) for k in BUYER},
+                merchant_uid=str(merchant_uid), amount=amount, currency=text(data, "currency") or "KRW",
+                name=text(data, "name"), user_code=current_app.config["EMULATOR_PORTONE_IMP_CODE"],
                 pay_method="card", pg_provider=channel["pg_provider"], pg_id=channel["pg_id"],
                 custom_data=None if custom is None else (custom if isinstance(custom, str)
                                                          else json.dumps(custom, ensure_ascii=False)),
@@ -373,8 +381,7 @@ def _api_payment_fields(data, channel):
 
 
 def _customer_extra(data, prefix):
-    return {f"customer_{k}": (str(data[f"{prefix}{k}"]) if data.get(f"{prefix}{k}") is not None else None)
-            for k in ("name", "tel", "email", "addr", "postcode")}
+    return {f"customer_{k}": text(data, f"{prefix}{k}") for k in ("name", "tel", "email", "addr", "postcode")}
 
 
 @bp.post("/subscribe/payments/onetime")
@@ -391,11 +398,11 @@ def pay_onetime():
     why = _card_refusal(data)
     if why:
         return answer(code=-1, message=why)
-    card, customer_uid = store.card_for(str(data["card_number"])), data.get("customer_uid") or None
+    card, customer_uid = store.card_for(str(data["card_number"])), text(data, "customer_uid") or None
     row = store.pay_by_api(fields, card, customer_uid, "payment" if customer_uid else None)
     if customer_uid and row["status"] == "paid":
         store.save_customer(customer_uid, row, {**_customer_extra(data, "buyer_"),
-                                                "customer_id": data.get("customer_id")})
+                                                "customer_id": text(data, "customer_id")})
     return answer(store.to_api(row))
 
 
@@ -404,8 +411,8 @@ def pay_onetime():
 def pay_again():
     """A payment with a kept billing key. A declined card is code 0 with status failed, as PortOne answers."""
     data = params()
-    customer_uid = data.get("customer_uid")
-    if not customer_uid or not data.get("name"):
+    customer_uid = text(data, "customer_uid")
+    if not customer_uid or not text(data, "name"):
         return answer(code=-1, message="customer_uid, merchant_uid, amount, name 파라메터가 누락되었습니다.")
     key = store.customer(str(customer_uid))
     if key is None:
@@ -443,7 +450,7 @@ def save_customer(customer_uid):
     code, name, masked = store.card_for(str(data["card_number"]))
     row = store.save_customer(customer_uid, {"pg_provider": channel["pg_provider"], "pg_id": channel["pg_id"],
                                              "card_code": code, "card_name": name, "card_number": masked},
-                              {**_customer_extra(data, "customer_"), "customer_id": data.get("customer_id")})
+                              {**_customer_extra(data, "customer_"), "customer_id": text(data, "customer_id")})
     return answer(store.to_customer(row))
 
 
