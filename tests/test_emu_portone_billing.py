@@ -35,6 +35,8 @@ def test_the_window_issues_a_billing_key_then_again_charges_it(site, api, receiv
     params = {"pg": "html5_inicis.INIBillTst", "pay_method": "card", "merchant_uid": merchant_uid(),
               "name": "Card registration", "amount": 0, "customer_uid": "cust-window", "buyer_name": "Hong Gildong"}
     imp_uid = drv.open_window(site, params).json()["imp_uid"]
+    window = site.get(f"/emulator/portone/window/{imp_uid}?lang=en").text
+    assert "registers this card for later payments without the window (billing key cust-window)" in window
     drv.decide(site, imp_uid, card_code="365")
     issue = api.payment(imp_uid)
     assert issue["customer_uid"] == "cust-window" and issue["customer_uid_usage"] == "issue"

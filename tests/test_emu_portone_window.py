@@ -149,6 +149,15 @@ def test_current_sdk_rsp_for_other_pgs_has_the_listed_fields_without_success(sit
     assert rsp["paid_at"] == str(p["paid_at"]) and rsp["apply_num"] == p["apply_num"]
 
 
+def test_current_sdk_rsp_for_a_virtual_account_has_the_vbank_fields(site, api):
+    result = drv.pay(site, order(9000), pay_method="vbank")
+    rsp, p = result["rsp"], api.payment(result["imp_uid"])
+    assert set(rsp) == REFERENCE_RSP - {"receipt_url", "apply_num"} | {"vbank_num", "vbank_name", "vbank_holder",
+                                                                       "vbank_date"}
+    assert rsp["status"] == "ready" and rsp["paid_at"] == "0" and rsp["vbank_num"] == p["vbank_num"]
+    assert rsp["vbank_date"] == str(p["vbank_date"])
+
+
 def test_legacy_sdk_rsp_has_the_1_2_0_fields(site, api):
     o = order(15000)
     ok = drv.pay(site, o, sdk="1.2.0")
