@@ -97,7 +97,7 @@ PAYMENT_FIELDS = {
     "cancel_amount", "currency", "buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode",
     "custom_data", "user_agent", "status", "started_at", "paid_at", "failed_at", "cancelled_at", "fail_reason",
     "cancel_reason", "receipt_url", "cancel_history", "cancel_receipt_urls", "cash_receipt_issued",
-    "customer_uid", "customer_uid_usage", "promotion"}
+    "customer_uid", "customer_uid_usage", "promotion", "sandbox"}
 
 
 def test_paid_card_payment_has_every_documented_field(site, api):
@@ -115,7 +115,7 @@ def test_paid_card_payment_has_every_documented_field(site, api):
     assert p["paid_at"] >= p["started_at"] > 0 and p["failed_at"] == 0 and p["cancelled_at"] == 0
     assert p["vbank_date"] == 0 and p["vbank_num"] is None and p["cancel_history"] == []
     assert p["buyer_name"] == "Hong Gildong" and p["name"] == "Running shoes"
-    assert p["receipt_url"] == f"{site.url}/emulator/portone/receipts/{p['imp_uid']}"
+    assert p["receipt_url"] == f"{site.url}/emulator/portone/slips/{p['imp_uid']}" and p["sandbox"] is True
 
 
 def test_unknown_imp_uid_is_404_with_the_real_message(api):
@@ -273,3 +273,82 @@ def test_vbank_refund_needs_the_refund_account(site, api):
     done = api.post("/payments/cancel", json={"imp_uid": issued["imp_uid"], "refund_holder": "홍길동",
                                               "refund_bank": "088", "refund_account": "110123456789"})
     assert done.json()["response"]["status"] == "cancelled"
+
+
+# --- what PortOne's own integration guide does, and the other operations a learner meets ----
+
+def test_the_guides_44_character_merchant_uid_works_on_every_path(site, api):
+    """PortOne's guide builds `payment-${crypto.randomUUID()}` (44 characters), over the reference's 40."""
+    o = order(15000, order_id=f"payment-{uuid.uuid4()}")
+    assert len(o["order_id"]) == 44
+    assert api.post("/payments/prepare", json={"merchant_uid": o["order_id"], "amount": 15000}).json()["code"] == 0
+    assert api.get(f"/payments/prepare/{o['order_id']}").json()["response"]["merchant_uid"] == o["order_id"]
+    imp_uid = drv.pay(site, o)["imp_uid"]
+    assert api.get(f"/payments/find/{o['order_id']}").json()["response"]["imp_uid"] == imp_uid
+    assert api.get(f"/payments/findAll/{o['order_id']}/paid").json()["response"]["total"] == 1
+    assert api.get("/payments", params={"merchant_uid[]": o["order_id"]}).json()["response"][0]["imp_uid"] == imp_uid
+    cancelled = api.post("/payments/cancel", json={"merchant_uid": o["order_id"]}).json()
+    assert cancelled["code"] == 0 and cancelled["response"]["status"] == "cancelled"
+    too_long = drv.open_window(site, drv.request_pay_params(order(order_id="x" * 81)))
+    assert too_long.status_code == 400 and "80" in too_long.json()["error_msg"]
+
+
+def test_balance_splits_what_is_left_into_supply_and_vat(site, api):
+    imp_uid = drv.pay(site, order(11000))["imp_uid"]
+    api.post("/payments/cancel", json={"imp_uid": imp_uid, "amount": 2200})
+    body = api.get(f"/payments/{imp_uid}/balance").json()["response"]
+    assert body["amount"] == 11000 and body["primary"] == {"tax_free": 0, "supply": 8000, "vat": 800, "service": 0}
+    assert body["secondary"] == body["discount"] == body["cash_receipt"] == {"tax_free": 0, "supply": 0, "vat": 0,
+                                                                              "service": 0}
+    missing = api.get("/payments/imp_000000000000/balance")
+    assert missing.status_code == 404 and missing.json()["message"] == NOT_FOUND
+
+
+def test_users_pg_lists_the_stores_test_channels(api):
+    channels = api.get("/users/pg").json()["response"]
+    assert {(c["pg_provider"], c["pg_id"], c["type"]) for c in channels} >= {
+        ("html5_inicis", "INIpayTest", "payment"), ("kcp", "T0000", "payment"),
+        ("html5_inicis", "INIBillTst", "api_payment")}
+    assert all(c["sandbox"] is True and c["channel_key"].startswith("channel-key-") for c in channels)
+    assert api.get("/users/pg", headers={}).json() == UNAUTHORIZED
+
+
+def test_channel_key_picks_the_channel_of_the_window(site, api):
+    kcp = next(c for c in api.get("/users/pg").json()["response"] if c["pg_provider"] == "kcp")
+    params = {k: v for k, v in drv.request_pay_params(order()).items() if k != "pg"}
+    opened = drv.open_window(site, {**params, "channelKey": kcp["channel_key"]})
+    imp_uid = opened.json()["imp_uid"]
+    drv.decide(site, imp_uid)
+    p = api.payment(imp_uid)
+    assert p["pg_provider"] == "kcp" and p["pg_id"] == "T0000" and p["status"] == "paid"
+    unknown = drv.open_window(site, {**params, "merchant_uid": order()["order_id"], "channelKey": "channel-key-x"})
+    assert unknown.status_code == 400 and "channel-key-x" in unknown.json()["error_msg"]
+
+
+def test_revoking_an_unpaid_virtual_account_cancels_it(site, api):
+    vbank = drv.pay(site, order(9000), pay_method="vbank")["imp_uid"]
+    card = drv.pay(site, order())["imp_uid"]
+    revoked = api.delete(f"/vbanks/{vbank}")
+    assert revoked.status_code == 200 and revoked.json()["response"]["status"] == "cancelled"
+    assert api.payment(vbank)["cancelled_at"] > 0
+    for imp_uid, status in ((vbank, 400), (card, 400), ("imp_000000000000", 404)):
+        resp = api.delete(f"/vbanks/{imp_uid}")
+        assert resp.status_code == status and resp.json()["code"] == -1
+    late_deposit = requests.post(f"{api.base}/payments/{vbank}/deposit", json={}, timeout=10)   # dashboard
+    assert late_deposit.status_code == 409 and api.payment(vbank)["status"] == "cancelled"
+
+
+def test_cash_receipts_are_json_at_the_receipts_path(site, api):
+    trans = drv.pay(site, order(11000), pay_method="trans")["imp_uid"]
+    card = drv.pay(site, order())["imp_uid"]
+    none_yet = api.get(f"/receipts/{trans}")
+    assert none_yet.status_code == 404 and none_yet.json()["response"] is None
+    assert api.get(f"/receipts/{trans}", headers={}).json() == UNAUTHORIZED
+    issued = api.post(f"/receipts/{trans}", json={"identifier": "01012345678", "type": "person"}).json()["response"]
+    assert issued["amount"] == 11000 and issued["vat"] == 1000 and issued["type"] == "person" and issued["apply_num"]
+    assert api.get(f"/receipts/{trans}").json()["response"] == issued
+    assert api.payment(trans)["cash_receipt_issued"] is True
+    assert api.post(f"/receipts/{card}", json={"identifier": "01012345678"}).status_code == 400
+    assert api.post(f"/receipts/{trans}", json={}).status_code == 400
+    revoked = api.delete(f"/receipts/{trans}").json()["response"]
+    assert revoked["cancelled_at"] > 0 and api.delete(f"/receipts/{trans}").status_code == 400

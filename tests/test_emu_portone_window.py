@@ -37,7 +37,9 @@ def receiver():
     ({"amount": "15000"}, "amount"),
     ({"amount": 0}, "amount"),
     ({"merchant_uid": None}, "merchant_uid"),
-    ({"merchant_uid": "x" * 41}, "40"),
+    ({"merchant_uid": "x" * 81}, "80"),
+    ({"channelKey": "channel-key-unknown"}, "channel-key-unknown"),
+    ({"customer_uid": "cust-1", "pay_method": "trans"}, "customer_uid"),
     ({"name": "n" * 41}, "name"),
     ({"pay_method": "bitcoin"}, "bitcoin"),
     ({"pay_method": "phone"}, "digital"),
@@ -103,10 +105,13 @@ def test_declines_fail_the_payment_without_a_webhook(site, api, receiver, outcom
 
 
 def test_closing_the_window_is_a_user_cancel_and_leaves_the_payment_ready(site, api):
-    result = drv.pay(site, order(), outcome="close")
+    result = drv.pay(site, order(), outcome="close", pg="tosspayments")
     assert result["rsp"] == {"imp_uid": result["imp_uid"], "merchant_uid": result["rsp"]["merchant_uid"],
                              "error_code": "F400", "error_msg": USER_CANCEL}
     assert api.payment(result["imp_uid"])["status"] == "ready"
+    older_module = drv.pay(site, order(), outcome="close")["rsp"]      # html5_inicis: the listed fields
+    assert older_module["error_code"] == "F400" and older_module["status"] == "failed"
+    assert older_module["paid_amount"] == 0 and older_module["paid_at"] == "0" and "receipt_url" not in older_module
 
 
 def test_the_window_decides_once(site):
@@ -124,19 +129,45 @@ def test_slow_answer_still_approves(site, api):
     assert "error_code" not in result["rsp"] and api.payment(result["imp_uid"])["status"] == "paid"
 
 
-def test_current_sdk_rsp_on_success_has_only_the_ids(site):
-    o = order()
-    assert drv.pay(site, o)["rsp"].keys() == {"imp_uid", "merchant_uid"}
+@pytest.mark.parametrize("pg", ["tosspayments", "nice_v2", "smartro_v2", "ksnet", "welcome", "paypal_v2"])
+def test_current_sdk_rsp_for_new_pg_modules_has_only_the_ids(site, pg):
+    assert drv.pay(site, order(), pg=pg)["rsp"].keys() == {"imp_uid", "merchant_uid"}
+
+
+# What PortOne's response reference (payrt) lists for the other PGs; `success` only with the legacy script.
+REFERENCE_RSP = {"imp_uid", "merchant_uid", "pay_method", "paid_amount", "status", "name", "pg_provider", "pg_tid",
+                 "buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode", "custom_data", "paid_at",
+                 "receipt_url", "apply_num"}
+
+
+@pytest.mark.parametrize("pg", ["html5_inicis", "kcp", "nice"])
+def test_current_sdk_rsp_for_other_pgs_has_the_listed_fields_without_success(site, api, pg):
+    result = drv.pay(site, order(15000), pg=pg)
+    rsp, p = result["rsp"], api.payment(result["imp_uid"])
+    assert set(rsp) == REFERENCE_RSP and "success" not in rsp
+    assert rsp["paid_amount"] == 15000 and rsp["status"] == "paid" and rsp["pg_provider"] == pg
+    assert rsp["paid_at"] == str(p["paid_at"]) and rsp["apply_num"] == p["apply_num"]
+
+
+def test_current_sdk_rsp_for_a_virtual_account_has_the_vbank_fields(site, api):
+    result = drv.pay(site, order(9000), pay_method="vbank")
+    rsp, p = result["rsp"], api.payment(result["imp_uid"])
+    assert set(rsp) == REFERENCE_RSP - {"receipt_url", "apply_num"} | {"vbank_num", "vbank_name", "vbank_holder",
+                                                                       "vbank_date"}
+    assert rsp["status"] == "ready" and rsp["paid_at"] == "0" and rsp["vbank_num"] == p["vbank_num"]
+    assert rsp["vbank_date"] == str(p["vbank_date"])
 
 
 def test_legacy_sdk_rsp_has_the_1_2_0_fields(site, api):
     o = order(15000)
     ok = drv.pay(site, o, sdk="1.2.0")
     rsp, p = ok["rsp"], api.payment(ok["imp_uid"])
-    assert rsp["success"] is True and rsp["error_code"] is None and rsp["paid_amount"] == 15000
+    assert set(rsp) == REFERENCE_RSP | {"success"}
+    assert rsp["success"] is True and rsp["paid_amount"] == 15000
     assert rsp["status"] == "paid" and rsp["pay_method"] == "card" and rsp["pg_provider"] == "html5_inicis"
-    for key in ("pg_tid", "apply_num", "paid_at", "receipt_url", "card_name", "card_number", "buyer_name"):
+    for key in ("pg_tid", "apply_num", "receipt_url", "buyer_name", "custom_data"):
         assert rsp[key] == p[key]
+    assert rsp["paid_at"] == str(p["paid_at"])          # the reference types paid_at as a string
     declined = drv.pay(site, order(), sdk="1.2.0", outcome="decline_refused")["rsp"]
     assert declined["success"] is False and declined["status"] == "failed" and declined["paid_amount"] == 0
     refused = drv.pay(site, o, sdk="1.2.0")["rsp"]
@@ -276,13 +307,14 @@ def test_receipt_page_is_a_card_slip(site, api):
     result = drv.pay(site, order(15000))
     api.post("/payments/cancel", json={"imp_uid": result["imp_uid"], "amount": 5000, "reason": "one size smaller"})
     p = api.payment(result["imp_uid"])
+    assert p["receipt_url"] == f"{api.base}/slips/{result['imp_uid']}"
     page = requests.get(p["receipt_url"] + "?lang=en", timeout=10)
     assert page.status_code == 200
     for text in ("Card slip", p["card_name"], p["card_number"], p["apply_num"], p["pg_tid"], "KRW 15,000",
                  "Lump sum", "one size smaller", "-KRW 5,000", "Running shoes"):
         assert text in page.text
     unpaid = drv.pay(site, order(), outcome="close")
-    assert requests.get(f"{api.base}/receipts/{unpaid['imp_uid']}", timeout=10).status_code == 404
+    assert requests.get(f"{api.base}/slips/{unpaid['imp_uid']}", timeout=10).status_code == 404
 
 
 def test_dashboard_lists_payments_with_deposit_and_console_cancel(site, api, receiver):

@@ -9,6 +9,8 @@ from . import api, sdk, store  # noqa: E402,F401  (api and sdk register the rout
 
 def dashboard_context():
     """The newest payments with their webhook deliveries, for the emulator dashboard."""
-    payments = [dict(store.to_api(row), deliveries=webhooks.for_payment(row["imp_uid"]))
-                for row in store.recent(50)]
-    return {"payments": payments, "money": sdk.money, "kst": store.kst_text}
+    store.nightly_sweep()
+    payments = [dict(store.to_api(row), deliveries=webhooks.for_payment(row["imp_uid"]),
+                     pg_cancelled_at=row["pg_cancelled_at"]) for row in store.recent(50)]
+    return {"payments": payments, "money": sdk.money, "kst": store.kst_text,
+            "nightly_cancel": store.setting("nightly_cancel") == "1"}

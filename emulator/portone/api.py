@@ -1,6 +1,8 @@
 """The emulated PortOne V1 REST API: real paths, {code, message, response} envelope, status codes, messages."""
 import functools
 import json
+import re
+from datetime import datetime
 
 from flask import current_app, request
 
@@ -41,6 +43,14 @@ def number(value):
     return int(f) if f.is_integer() else f
 
 
+def text(data, key):
+    """A text field of the body as a string (numbers too); None when absent or not text."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return str(value)
+
+
 def _int_arg(name, default):
     value = request.args.get(name, "")
     if value == "":
@@ -49,6 +59,13 @@ def _int_arg(name, default):
         return int(value)
     except ValueError:
         return None
+
+
+@bp.before_request
+def _nightly_cancel():
+    """The PG's test-mode nightly cancel happens whenever the emulator clock has passed 23:30 KST."""
+    if request.method != "OPTIONS":
+        store.nightly_sweep()
 
 
 def authorized(view):
@@ -194,8 +211,8 @@ def _prepare_fields():
     merchant_uid, amount = data.get("merchant_uid"), number(data.get("amount"))
     if not merchant_uid or amount is None:
         return None, answer(code=-1, message="merchant_uid, amount 파라메터가 누락되었습니다.", status=400)
-    if len(str(merchant_uid)) > 40:
-        return None, answer(code=-1, message="merchant_uid는 최대 40자입니다.", status=400)
+    if len(str(merchant_uid)) > store.MERCHANT_UID_MAX:
+        return None, answer(code=-1, message=f"merchant_uid는 최대 {store.MERCHANT_UID_MAX}자입니다.", status=400)
     return (str(merchant_uid), amount, data.get("currency") or None), None
 
 
@@ -232,3 +249,215 @@ def get_prepare(merchant_uid):
     if row is None:
         return answer(code=-1, message=NOT_PREPARED, status=404)
     return answer(_prepared_object(row))
+
+
+@bp.get("/payments/<imp_uid>/balance")
+@authorized
+def balance(imp_uid):
+    """Amount detail by means (PortOne fills it for PAYCO only); here all of it is the primary means."""
+    row = store.get(imp_uid)
+    if row is None:
+        return answer(code=-1, message=NOT_FOUND, status=404)
+    left = row["amount"] - row["cancel_amount"] if row["status"] in ("paid", "cancelled") else 0
+    vat = store.num(round(left / 11))
+    zero = {"tax_free": 0, "supply": 0, "vat": 0, "service": 0}
+    primary = {"tax_free": 0, "supply": store.num(left - vat), "vat": vat, "service": 0}
+    return answer({"amount": row["amount"], "cash_receipt": zero, "primary": primary, "secondary": zero,
+                   "discount": zero, "histories": []})
+
+
+@bp.get("/users/pg")
+@authorized
+def pg_settings():
+    return answer(store.CHANNELS)
+
+
+# --- virtual accounts ------------------------------------------------------------------------
+
+@bp.delete("/vbanks/<imp_uid>")
+@authorized
+def revoke_vbank(imp_uid):
+    row = store.get(imp_uid)
+    if row is None:
+        return answer(code=-1, message=NOT_FOUND, status=404)
+    if not store.revoke_vbank(imp_uid):
+        return answer(code=-1, message="입금대기(ready) 상태의 가상계좌 결제건이 아닙니다.", status=400)
+    return answer(store.to_api(store.get(imp_uid)))
+
+
+# --- cash receipts (현금영수증) of cash payments ------------------------------------------------
+
+NO_RECEIPT = "현금영수증 발행된 내역이 존재하지 않습니다."
+
+
+@bp.get("/receipts/<imp_uid>")
+@authorized
+def cash_receipt(imp_uid):
+    row = store.get(imp_uid)
+    if row is None or row["cash_receipt"] is None:
+        return answer(code=-1, message=NOT_FOUND if row is None else NO_RECEIPT, status=404)
+    return answer(json.loads(row["cash_receipt"]))
+
+
+@bp.post("/receipts/<imp_uid>")
+@authorized
+def issue_cash_receipt(imp_uid):
+    """Issue for a paid bank transfer or virtual account; identifier is required, type person|company."""
+    data, row = params(), store.get(imp_uid)
+    kind = data.get("type") or "person"
+    if not data.get("identifier") or kind not in ("person", "company"):
+        return answer(code=-1, message="identifier 파라메터가 누락되었거나 type(person, company)이 올바르지 않습니다.",
+                      status=400)
+    if row is None or row["status"] != "paid" or row["pay_method"] not in ("trans", "vbank"):
+        return answer(code=-1, message="현금영수증을 발행할 수 있는 현금성 결제건(계좌이체, 가상계좌)이 아닙니다.",
+                      status=400)
+    if row["cash_receipt"] and not json.loads(row["cash_receipt"])["cancelled_at"]:
+        return answer(code=1, message="이미 현금영수증이 발행된 결제건입니다.")
+    return answer(store.issue_cash_receipt(row, kind))
+
+
+@bp.delete("/receipts/<imp_uid>")
+@authorized
+def revoke_cash_receipt(imp_uid):
+    row = store.get(imp_uid)
+    if row is None or row["cash_receipt"] is None or json.loads(row["cash_receipt"])["cancelled_at"]:
+        return answer(code=-1, message=NOT_FOUND if row is None else NO_RECEIPT, status=400)
+    return answer(store.revoke_cash_receipt(row))
+
+
+# --- billing (정기결제): billing keys and payments without the window ---------------------------
+
+NO_CUSTOMER = "요청하신 customer_uid({})로 등록된 정보를 찾을 수 없습니다."
+CARD_AUTH_FAILED = "카드정보 인증에 실패하였습니다."
+CARD_NUMBER = re.compile(r"^\d{4}-?\d{4}-?\d{4}-?\d{3,4}$")
+BUYER = ("buyer_name", "buyer_email", "buyer_tel", "buyer_addr", "buyer_postcode")
+
+
+def _card_refusal(data):
+    """Why PortOne refuses the card (code -1, HTTP 200), or None: the number and YYYY-MM expiry must be valid."""
+    if not data.get("card_number") or not data.get("expiry"):
+        return "card_number, expiry 파라메터가 누락되었습니다."
+    expiry = str(data["expiry"])
+    try:
+        expires = datetime.strptime(expiry, "%Y-%m") if len(expiry) == 7 else None
+    except ValueError:
+        expires = None
+    today = datetime.fromtimestamp(store.now(), store.KST)
+    if not CARD_NUMBER.match(str(data["card_number"])) or expires is None or \
+            (expires.year, expires.month) < (today.year, today.month):
+        return CARD_AUTH_FAILED
+    return None
+
+
+def _billing_channel(data):
+    """The channel of channel_key, else of pg, else the store's billing channel; None for an unknown key."""
+    if data.get("channel_key"):
+        return store.channel_by_key(data["channel_key"])
+    if text(data, "pg"):
+        provider, _, mid = text(data, "pg").partition(".")
+        return {"pg_provider": provider, "pg_id": mid or store.PG_IDS.get(provider, "emulator")}
+    return store.BILLING_CHANNEL
+
+
+def _api_payment_fields(data, channel):
+    """The order fields of onetime/again; (fields, None) or (None, refusal answer)."""
+    merchant_uid, amount = text(data, "merchant_uid"), number(data.get("amount"))
+    if not merchant_uid or amount is None or amount <= 0:
+        return None, answer(code=-1, message="merchant_uid, amount 파라메터가 누락되었거나 올바르지 않습니다.")
+    if len(str(merchant_uid)) > store.MERCHANT_UID_MAX:
+        return None, answer(code=-1, message=f"merchant_uid는 최대 {store.MERCHANT_UID_MAX}자입니다.")
+    if store.merchant_uid_paid(str(merchant_uid)):
+        return None, answer(code=1, message=f"이미 결제가 완료된 주문번호입니다. (merchant_uid: {merchant_uid})")
+    custom = data.get("custom_data")
+    notice = text(data, "notice_url")
+    return dict({k: text(data, k) for k in BUYER},
+                merchant_uid=str(merchant_uid), amount=amount, currency=text(data, "currency") or "KRW",
+                name=text(data, "name"), user_code=current_app.config["EMULATOR_PORTONE_IMP_CODE"],
+                pay_method="card", pg_provider=channel["pg_provider"], pg_id=channel["pg_id"],
+                custom_data=None if custom is None else (custom if isinstance(custom, str)
+                                                         else json.dumps(custom, ensure_ascii=False)),
+                notice_urls=json.dumps([notice] if notice else []),
+                user_agent=request.headers.get("User-Agent")), None
+
+
+def _customer_extra(data, prefix):
+    return {f"customer_{k}": text(data, f"{prefix}{k}") for k in ("name", "tel", "email", "addr", "postcode")}
+
+
+@bp.post("/subscribe/payments/onetime")
+@authorized
+def pay_onetime():
+    """Key-in payment with card details; with customer_uid the card is also kept as a billing key."""
+    data = params()
+    channel = _billing_channel(data)
+    if channel is None:
+        return answer(code=-1, message="등록되지 않은 채널키입니다.")
+    fields, error = _api_payment_fields(data, channel)
+    if error:
+        return error
+    why = _card_refusal(data)
+    if why:
+        return answer(code=-1, message=why)
+    card, customer_uid = store.card_for(str(data["card_number"])), text(data, "customer_uid") or None
+    row = store.pay_by_api(fields, card, customer_uid, "payment" if customer_uid else None)
+    if customer_uid and row["status"] == "paid":
+        store.save_customer(customer_uid, row, {**_customer_extra(data, "buyer_"),
+                                                "customer_id": text(data, "customer_id")})
+    return answer(store.to_api(row))
+
+
+@bp.post("/subscribe/payments/again")
+@authorized
+def pay_again():
+    """A payment with a kept billing key. A declined card is code 0 with status failed, as PortOne answers."""
+    data = params()
+    customer_uid = text(data, "customer_uid")
+    if not customer_uid or not text(data, "name"):
+        return answer(code=-1, message="customer_uid, merchant_uid, amount, name 파라메터가 누락되었습니다.")
+    key = store.customer(str(customer_uid))
+    if key is None:
+        return answer(code=-1, message=NO_CUSTOMER.format(customer_uid))
+    fields, error = _api_payment_fields(data, {"pg_provider": key["pg_provider"], "pg_id": key["pg_id"]})
+    if error:
+        return error
+    row = store.pay_by_api(fields, (key["card_code"], key["card_name"], key["card_number"]), key["customer_uid"],
+                           "payment")
+    return answer(store.to_api(row))
+
+
+@bp.get("/subscribe/customers/<customer_uid>")
+@authorized
+def get_customer(customer_uid):
+    row = store.customer(customer_uid)
+    if row is None:
+        return answer(code=-1, message=NO_CUSTOMER.format(customer_uid), status=404)
+    return answer(store.to_customer(row))
+
+
+@bp.post("/subscribe/customers/<customer_uid>")
+@authorized
+def save_customer(customer_uid):
+    """Issue a billing key from card details (API 방식 빌링키 발급)."""
+    data = params()
+    if len(customer_uid) > 80:
+        return answer(code=-1, message="customer_uid는 최대 80자입니다.")
+    channel = _billing_channel(data)
+    if channel is None:
+        return answer(code=-1, message="등록되지 않은 채널키입니다.")
+    why = _card_refusal(data)
+    if why:
+        return answer(code=-1, message=why)
+    code, name, masked = store.card_for(str(data["card_number"]))
+    row = store.save_customer(customer_uid, {"pg_provider": channel["pg_provider"], "pg_id": channel["pg_id"],
+                                             "card_code": code, "card_name": name, "card_number": masked},
+                              {**_customer_extra(data, "customer_"), "customer_id": text(data, "customer_id")})
+    return answer(store.to_customer(row))
+
+
+@bp.delete("/subscribe/customers/<customer_uid>")
+@authorized
+def delete_customer(customer_uid):
+    row = store.delete_customer(customer_uid)
+    if row is None:
+        return answer(code=-1, message=NO_CUSTOMER.format(customer_uid), status=404)
+    return answer(store.to_customer(row))

@@ -1,4 +1,4 @@
--- The emulated PortOne V1's records: access tokens, payments and pre-registered amounts.
+-- The emulated PortOne V1's records: access tokens, payments, pre-registered amounts, billing keys, settings.
 
 CREATE TABLE IF NOT EXISTS portone_tokens (
     access_token TEXT PRIMARY KEY,
@@ -58,7 +58,11 @@ CREATE TABLE IF NOT EXISTS portone_payments (
     m_redirect_url      TEXT,
     page_url            TEXT,
     vbank_due           TEXT,               -- as the page sent it
-    window_state        TEXT NOT NULL DEFAULT 'open'  -- open | decided
+    window_state        TEXT NOT NULL DEFAULT 'open', -- open | decided
+    customer_uid        TEXT,               -- billing key used or issued (정기결제)
+    customer_uid_usage  TEXT,               -- NULL | issue | payment
+    pg_cancelled_at     INTEGER NOT NULL DEFAULT 0,   -- the PG's own test-mode nightly cancel (not PortOne's)
+    cash_receipt        TEXT                -- JSON of the issued cash receipt (ReceiptAnnotation)
 );
 CREATE INDEX IF NOT EXISTS portone_payments_merchant ON portone_payments (merchant_uid);
 CREATE INDEX IF NOT EXISTS portone_payments_started ON portone_payments (started_at);
@@ -69,4 +73,26 @@ CREATE TABLE IF NOT EXISTS portone_prepares (
     currency     TEXT,                       -- NULL: not checked
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS portone_customers (   -- billing keys (빌링키) by the merchant's customer_uid
+    customer_uid      TEXT PRIMARY KEY,
+    pg_provider       TEXT NOT NULL,
+    pg_id             TEXT NOT NULL,
+    card_code         TEXT NOT NULL,
+    card_name         TEXT NOT NULL,
+    card_number       TEXT NOT NULL,            -- masked
+    customer_id       TEXT,
+    customer_name     TEXT,
+    customer_tel      TEXT,
+    customer_email    TEXT,
+    customer_addr     TEXT,
+    customer_postcode TEXT,
+    inserted          INTEGER NOT NULL,
+    updated           INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS portone_settings (    -- emulator switches, e.g. nightly_cancel = '1'
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );

@@ -1,17 +1,15 @@
 """What the browser gets from the emulated PortOne: the IMP script, the hosted window, receipts, console buttons."""
 import json
-import os
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request,
-                   send_from_directory, url_for)
+                   url_for)
 from flask_babel import get_locale, lazy_gettext as _l
 
 from .. import cors
 from . import bp, store
 
-HERE = os.path.dirname(__file__)
 PAY_METHODS = ("card", "trans", "vbank", "phone", "samsung")
 OUTCOMES = ("approve", "decline_insufficient", "decline_refused", "decline_invalid_card", "close", "slow")
 REFUSED = "F400"        # error_code of every refusal before the window opens, and of a closed window
@@ -40,18 +38,17 @@ def money(amount, currency="KRW"):
 
 # --- the SDK stand-in script ---------------------------------------------------------------
 
-@bp.get("/v1/iamport.js")
-def script():
-    """One script for both URLs; it reads its own src to know its base URL and which rsp shape to give."""
-    resp = send_from_directory(os.path.join(HERE, "static"), "iamport.js", mimetype="text/javascript",
-                               max_age=60)
+@bp.get("/v1/iamport.js", defaults={"legacy": False})
+@bp.get("/js/iamport.payment-1.2.0.js", defaults={"legacy": True}, endpoint="script_legacy")
+def script(legacy):
+    """The IMP stand-in, with this emulator's address fixed at serve time from the request that fetched it."""
+    base = url_for("portone.script", _external=True).rsplit("/v1/iamport.js", 1)[0]
+    resp = make_response(render_template("portone/iamport.js", base=base, legacy=legacy))
+    resp.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    resp.headers["Cache-Control"] = "public, max-age=60"
+    resp.headers["Vary"] = "Host"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
-
-
-@bp.get("/js/iamport.payment-1.2.0.js")
-def script_legacy():
-    return script()
 
 
 def refusal(user_code, params):
@@ -63,16 +60,24 @@ def refusal(user_code, params):
     method = params.get("pay_method", "card")
     if method not in PAY_METHODS:
         return f"지원하지 않는 결제수단입니다. (pay_method: {method})"
+    key = params.get("channelKey")
+    if key is not None and (store.channel_by_key(key) or {}).get("type") != "payment":
+        return f"등록되지 않은 채널키입니다. (channelKey: {key})"
+    customer_uid = params.get("customer_uid")
+    if customer_uid is not None and (not isinstance(customer_uid, str) or not 0 < len(customer_uid) <= 80):
+        return "customer_uid는 최대 80자의 문자열이어야 합니다."
+    if customer_uid is not None and method != "card":
+        return "빌링키 발급(customer_uid)은 pay_method: card 로만 요청할 수 있습니다."
     merchant_uid = params.get("merchant_uid")
     if not isinstance(merchant_uid, str) or not merchant_uid:
         return "merchant_uid는 필수 파라미터입니다."
-    if len(merchant_uid) > 40:
-        return "merchant_uid는 최대 40자까지 입력할 수 있습니다."
+    if len(merchant_uid) > store.MERCHANT_UID_MAX:
+        return f"merchant_uid는 최대 {store.MERCHANT_UID_MAX}자까지 입력할 수 있습니다."
     amount = params.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         return "amount는 숫자(number) 타입이어야 합니다."
-    if amount <= 0:
-        return "amount는 0보다 커야 합니다."
+    if amount < 0 or (amount == 0 and customer_uid is None):
+        return "amount는 0보다 커야 합니다. (빌링키만 발급할 때는 customer_uid와 함께 0)"
     name = params.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 40):
         return "name은 최대 40자의 문자열이어야 합니다."
@@ -108,6 +113,11 @@ def sdk_payment():
     notice = params.get("notice_url") or []
     custom = params.get("custom_data")
     fields = {k: (str(params[k]) if params.get(k) is not None else None) for k in TEXT_FIELDS}
+    channel = store.channel_by_key(params["channelKey"]) if params.get("channelKey") else None
+    if channel is not None:
+        fields.update(pg=None, pg_provider=channel["pg_provider"], pg_id=channel["pg_id"])
+    if params.get("customer_uid") is not None:
+        fields.update(customer_uid=params["customer_uid"], customer_uid_usage="issue")
     row = store.create(dict(
         fields, merchant_uid=params["merchant_uid"], user_code=data["user_code"],
         sdk="1.2.0" if data.get("sdk") == "1.2.0" else "1.3.0",
@@ -145,29 +155,43 @@ def _slow_seconds():
     return current_app.config["EMULATOR_SLOW_SECONDS"]
 
 
+# The PGs that v1/iamport.js answers with the ids and error only (PortOne's "new modules", payrt reference).
+NEW_MODULES = ("tosspayments", "smartro_v2", "nice_v2", "paypal_v2", "ksnet", "welcome")
+
+
 def rsp_for(row, error_code=None, error_msg=None):
-    """The callback's rsp: current v1/iamport.js (ids + error) or the legacy 1.2.0 shape."""
-    if row["sdk"] != "1.2.0":
-        rsp = {"imp_uid": row["imp_uid"], "merchant_uid": row["merchant_uid"]}
-        if error_code:
-            rsp.update(error_code=error_code, error_msg=error_msg)
+    """The callback's rsp, as PortOne's response reference (payrt) lists it.
+
+    v1/iamport.js: only the ids (+ error) for the new PG modules, else the listed fields without
+    `success`; the legacy 1.2.0 script: the listed fields with `success`. Types as listed:
+    custom_data, paid_at and vbank_date are strings.
+    """
+    rsp = {"imp_uid": row["imp_uid"], "merchant_uid": row["merchant_uid"]}
+    if error_code:
+        rsp.update(error_code=error_code, error_msg=error_msg)
+    legacy = row["sdk"] == "1.2.0"
+    if not legacy and row["pg_provider"] in NEW_MODULES:
         return rsp
     ok = error_code is None
-    return {
-        "success": ok, "error_code": error_code, "error_msg": error_msg,
-        "imp_uid": row["imp_uid"], "merchant_uid": row["merchant_uid"], "pay_method": row["pay_method"],
-        "paid_amount": row["amount"] if ok else 0, "status": row["status"], "name": row["name"],
-        "pg_provider": row["pg_provider"], "emb_pg_provider": row["emb_pg_provider"], "pg_tid": row["pg_tid"],
-        "pg_type": "payment", "currency": row["currency"],
-        "buyer_name": row["buyer_name"], "buyer_email": row["buyer_email"], "buyer_tel": row["buyer_tel"],
-        "buyer_addr": row["buyer_addr"], "buyer_postcode": row["buyer_postcode"],
-        "custom_data": json.loads(row["custom_data"]) if row["custom_data"] else None,
-        "paid_at": row["paid_at"], "receipt_url": store.receipt_url(row["imp_uid"]) if row["paid_at"] else None,
-        "apply_num": row["apply_num"], "card_name": row["card_name"], "card_number": row["card_number"],
-        "card_quota": row["card_quota"], "bank_name": row["bank_name"],
-        "vbank_num": row["vbank_num"], "vbank_name": row["vbank_name"], "vbank_holder": row["vbank_holder"],
-        "vbank_date": row["vbank_date"],
-    }
+    if legacy:
+        rsp["success"] = ok
+    rsp.update({
+        "pay_method": row["pay_method"], "paid_amount": row["amount"] if ok else 0,
+        "status": row["status"] if ok else "failed", "name": row["name"], "pg_provider": row["pg_provider"],
+        "pg_tid": row["pg_tid"], **{k: row[k] for k in ("buyer_name", "buyer_email", "buyer_tel", "buyer_addr",
+                                                           "buyer_postcode", "custom_data")},
+        "paid_at": str(row["paid_at"]),
+    })
+    if row["emb_pg_provider"]:
+        rsp["emb_pg_provider"] = row["emb_pg_provider"]
+    if row["paid_at"]:
+        rsp["receipt_url"] = store.receipt_url(row["imp_uid"])
+    if row["apply_num"]:
+        rsp["apply_num"] = row["apply_num"]
+    if row["vbank_num"]:
+        rsp.update(vbank_num=row["vbank_num"], vbank_name=row["vbank_name"], vbank_holder=row["vbank_holder"],
+                   vbank_date=str(row["vbank_date"]))
+    return rsp
 
 
 def redirect_url_for(row, error_code=None, error_msg=None):
@@ -210,8 +234,9 @@ def decide(imp_uid):
 
 # --- receipts and the console --------------------------------------------------------------
 
-@bp.get("/receipts/<imp_uid>")
-def receipt(imp_uid):
+@bp.get("/slips/<imp_uid>")
+def slip(imp_uid):
+    """The PG's card slip (매출전표) that receipt_url points to, with the PG's own nightly test cancel."""
     row = store.get(imp_uid)
     if row is None or not row["paid_at"]:
         abort(404)
@@ -219,6 +244,23 @@ def receipt(imp_uid):
                            method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
                            merchant=current_app.config["EMULATOR_PORTONE_MERCHANT_NAME"],
                            kst=store.kst_text)
+
+
+@bp.route("/nightly-cancel", methods=["GET", "POST"])
+def nightly_cancel():
+    """The switch of the PG's test-mode nightly cancel: GET reads it, POST {"enabled": true|false} sets it."""
+    if request.method == "POST":
+        data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+        enabled = data.get("enabled") if isinstance(data, dict) else None
+        if isinstance(enabled, str) and not request.is_json:
+            enabled = {"true": True, "1": True, "on": True, "false": False, "0": False}.get(enabled.lower())
+        if not isinstance(enabled, bool):
+            return jsonify(error="BAD_REQUEST", message='Send {"enabled": true} or {"enabled": false}.'), 400
+        store.set_setting("nightly_cancel", "1" if enabled else "0")
+        store.nightly_sweep()
+        if not request.is_json:
+            return redirect(url_for("dashboard.index"))
+    return jsonify(enabled=store.setting("nightly_cancel") == "1", at="23:30 KST", pgs=list(store.NIGHTLY_PGS))
 
 
 def _console_answer(row, status=200):

@@ -1,4 +1,4 @@
-"""Writes and reads of the emulated PortOne's tables: tokens, payments, pre-registrations, and its webhooks."""
+"""Writes and reads of the emulated PortOne's tables: tokens, payments, pre-registrations, billing keys, webhooks."""
 import json
 import secrets
 import string
@@ -15,6 +15,9 @@ EXTENSION = 5 * 60
 WEBHOOK_RETRIES = [1, 1, 1, 1, 1]       # documented: up to 5 retries, 1 minute apart
 
 STATUSES = ("ready", "paid", "failed", "cancelled")
+# PortOne's parameter reference says merchant_uid <= 40 characters, but its own integration guide builds
+# `payment-${crypto.randomUUID()}` (44). The emulator accepts what the guide uses, up to this length.
+MERCHANT_UID_MAX = 80
 SORTS = {
     "-started": "started_at DESC, rowid DESC", "started": "started_at ASC, rowid ASC",
     "-paid": "paid_at DESC, rowid DESC", "paid": "paid_at ASC, rowid ASC",
@@ -36,6 +39,37 @@ PG_IDS = {"html5_inicis": "INIpayTest", "inicis": "INIpayTest", "kcp": "T0000", 
           "nice_v2": "nictest00m", "tosspayments": "tosstest", "kicc": "T5102001", "danal": "A010002002",
           "danal_tpay": "9810030929", "ksnet": "2999199999", "smartro_v2": "t_2309011m", "uplus": "tlgdacomxpay"}
 INICIS_METHOD = {"card": "CARD", "samsung": "CARD", "trans": "DBNK", "vbank": "VBNK", "phone": "HPP"}
+
+# The store's channels, as the console lists them (GET /users/pg; channelKey picks one). Every one is a
+# test channel (sandbox). type: payment = the window (인증결제), api_payment = key-in/billing by API.
+CHANNELS = [
+    {"pg_provider": "html5_inicis", "pg_id": "INIpayTest", "sandbox": True, "type": "payment",
+     "channel_name": "KG이니시스 테스트", "channel_key": "channel-key-3f0b5b3e-8a55-4c1e-9d1c-6e0d1a2b0001"},
+    {"pg_provider": "kcp", "pg_id": "T0000", "sandbox": True, "type": "payment",
+     "channel_name": "NHN KCP 테스트", "channel_key": "channel-key-3f0b5b3e-8a55-4c1e-9d1c-6e0d1a2b0002"},
+    {"pg_provider": "nice", "pg_id": "nictest00m", "sandbox": True, "type": "payment",
+     "channel_name": "나이스페이먼츠 테스트", "channel_key": "channel-key-3f0b5b3e-8a55-4c1e-9d1c-6e0d1a2b0003"},
+    {"pg_provider": "tosspayments", "pg_id": "tosstest", "sandbox": True, "type": "payment",
+     "channel_name": "토스페이먼츠 테스트", "channel_key": "channel-key-3f0b5b3e-8a55-4c1e-9d1c-6e0d1a2b0004"},
+    {"pg_provider": "html5_inicis", "pg_id": "INIBillTst", "sandbox": True, "type": "api_payment",
+     "channel_name": "KG이니시스 정기결제 테스트", "channel_key": "channel-key-3f0b5b3e-8a55-4c1e-9d1c-6e0d1a2b0005"},
+]
+BILLING_CHANNEL = CHANNELS[-1]
+# The PGs whose test card payments the PG itself cancels before midnight (the others only simulate approval).
+NIGHTLY_PGS = ("html5_inicis", "inicis", "nice", "nice_v2", "smartro", "smartro_v2", "settle", "danal_tpay",
+               "mobilians")
+NIGHTLY_AT = (23, 30)   # KST
+ALREADY_CANCELLED = {"html5_inicis": "결제취소에 실패하였습니다. [500626|기 취소 거래]",
+                     "inicis": "결제취소에 실패하였습니다. [500626|기 취소 거래]"}
+# Amounts the emulated card company refuses when a payment is made over the API (billing):
+# ends in 01 / 02 / 03 won.
+API_DECLINES = {1: "[PG사 오류] 잔액이 부족합니다. (카드사 응답코드: 51)",
+                2: "[PG사 오류] 카드사에서 승인을 거절하였습니다. (카드사 응답코드: 05)",
+                3: "[PG사 오류] 유효하지 않은 카드입니다. (카드사 응답코드: 14)"}
+
+
+def channel_by_key(key):
+    return next((c for c in CHANNELS if c["channel_key"] == key), None)
 
 
 class Refused(Exception):
@@ -132,7 +166,8 @@ def merchant_uid_paid(merchant_uid):
 
 
 def receipt_url(imp_uid):
-    return url_for("portone.receipt", imp_uid=imp_uid, _external=True)
+    """The card slip (매출전표) page; at the real PortOne it lives on the PG's own site."""
+    return url_for("portone.slip", imp_uid=imp_uid, _external=True)
 
 
 def to_api(row):
@@ -164,7 +199,9 @@ def to_api(row):
         "receipt_url": receipt_url(row["imp_uid"]) if paid else None,
         "cancel_history": [{**c, "receipt_url": receipt_url(row["imp_uid"])} for c in history],
         "cancel_receipt_urls": [receipt_url(row["imp_uid"]) for _ in history],
-        "cash_receipt_issued": False, "customer_uid": None, "customer_uid_usage": None, "promotion": None,
+        "cash_receipt_issued": row["cash_receipt"] is not None, "customer_uid": row["customer_uid"],
+        "customer_uid_usage": row["customer_uid_usage"], "promotion": None,
+        "sandbox": True,    # every emulated channel is a test channel
     }
 
 
@@ -175,8 +212,8 @@ def create(fields):
     t = now()
     pg = fields.pop("pg", None) or "html5_inicis"
     provider, _, mid = pg.partition(".")
-    row = dict(fields, status="ready", started_at=t, updated_at=t, pg_provider=provider,
-               pg_id=mid or PG_IDS.get(provider, "emulator"))
+    row = dict({"pg_provider": provider, "pg_id": mid or PG_IDS.get(provider, "emulator")}, **fields,
+               status="ready", started_at=t, updated_at=t)
     with db.transaction() as conn:
         while True:
             row["imp_uid"] = "imp_" + _digits(12)
@@ -237,6 +274,11 @@ def approve(imp_uid, card_code=None):
             changes.update(bank_code=TRANS_BANK_CODE, bank_name=BANKS[TRANS_BANK_CODE])
     _update(imp_uid, changes)
     row = get(imp_uid)
+    if row["customer_uid"]:
+        save_customer(row["customer_uid"], row, {"customer_name": row["buyer_name"], "customer_tel": row["buyer_tel"],
+                                                 "customer_email": row["buyer_email"],
+                                                 "customer_addr": row["buyer_addr"],
+                                                 "customer_postcode": row["buyer_postcode"]})
     notify(row, "vbank_issued" if method == "vbank" else "paid")
     return row
 
@@ -276,6 +318,8 @@ def cancel(imp_uid=None, merchant_uid=None, amount=None, checksum=None, reason=N
             raise Refused("취소할 결제건이 존재하지 않습니다.")
         if row["status"] == "cancelled":
             raise Refused("이미 전액취소된 주문입니다.")
+        if row["pg_cancelled_at"]:
+            raise Refused(ALREADY_CANCELLED.get(row["pg_provider"], "결제취소에 실패하였습니다. [기 취소 거래]"))
         left = row["amount"] - row["cancel_amount"]
         if checksum is not None and checksum != left:
             raise Refused(f"[checksum] 요청하신 취소가능잔액({num(checksum)})이 실제 취소가능잔액({num(left)})과 "
@@ -345,3 +389,148 @@ def notify(row, event, cancellation_id=None):
     for url in urls:
         webhooks.enqueue("portone", event, row["imp_uid"], url, payload, content_type=fmt,
                          schedule=WEBHOOK_RETRIES)
+
+
+# --- payments made by the API (billing keys, key-in) -----------------------------------------
+
+def card_for(number):
+    """(code, name, masked number) of a test card number: the issuer is picked from its digits."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    code, name, _bin = CARDS[int(digits[-4:]) % len(CARDS)]
+    return code, name, f"{digits[:6]}******{digits[-4:-1]}*"
+
+
+def pay_by_api(fields, card, customer_uid=None, usage=None):
+    """A billing or key-in payment (channel api): paid, or failed with a reason (amount ending 01-03).
+
+    card = (code, name, masked number). Returns the row; PortOne answers either one with code 0.
+    """
+    row = create(dict(fields, channel="api", sdk="api", customer_uid=customer_uid, customer_uid_usage=usage))
+    t = now()
+    decline = API_DECLINES.get(int(row["amount"]) % 100) if float(row["amount"]).is_integer() else None
+    changes = {"pg_tid": _pg_tid(row, t), "updated_at": t, "window_state": "decided", "card_code": card[0],
+               "card_name": card[1], "card_number": card[2], "card_quota": 0, "card_type": 0}
+    if decline:
+        changes.update(status="failed", failed_at=t, fail_reason=decline)
+    else:
+        changes.update(status="paid", paid_at=t, apply_num=_digits(8))
+    _update(row["imp_uid"], changes)
+    row = get(row["imp_uid"])
+    if row["status"] == "paid":
+        notify(row, "paid")       # no webhook for a plain failure, as with the window
+    return row
+
+
+# --- billing keys (customer_uid) -----------------------------------------------------------
+
+def customer(customer_uid):
+    return db.get_db().execute("SELECT * FROM portone_customers WHERE customer_uid = ?",
+                               (customer_uid,)).fetchone()
+
+
+def save_customer(customer_uid, card_row, extra):
+    """Issue (or replace) a billing key. card_row: pg_provider, pg_id, card_code/_name/_number."""
+    t = now()
+    values = {"customer_uid": customer_uid, "pg_provider": card_row["pg_provider"], "pg_id": card_row["pg_id"],
+              "card_code": card_row["card_code"], "card_name": card_row["card_name"],
+              "card_number": card_row["card_number"], **extra, "inserted": t, "updated": t}
+    cols = ", ".join(values)
+    with db.transaction() as conn:
+        conn.execute(f"INSERT INTO portone_customers ({cols}) VALUES ({', '.join('?' * len(values))})"
+                     " ON CONFLICT (customer_uid) DO UPDATE SET "
+                     + ", ".join(f"{k} = excluded.{k}" for k in values if k not in ("customer_uid", "inserted")),
+                     list(values.values()))
+    return customer(customer_uid)
+
+
+def delete_customer(customer_uid):
+    row = customer(customer_uid)
+    if row is not None:
+        with db.transaction() as conn:
+            conn.execute("DELETE FROM portone_customers WHERE customer_uid = ?", (customer_uid,))
+    return row
+
+
+def to_customer(row):
+    """The CustomerAnnotation of a billing key."""
+    card = {"card_code": row["card_code"], "card_name": row["card_name"], "card_number": row["card_number"]}
+    return {"customer_uid": row["customer_uid"], "pg_provider": row["pg_provider"], "pg_id": row["pg_id"],
+            "sandbox": True, **card, "card_type": 0,
+            "card_issuer_code": row["card_code"], "card_issuer_name": row["card_name"],
+            "card_publisher_code": row["card_code"], "card_publisher_name": row["card_name"],
+            "customer_id": row["customer_id"], "customer_name": row["customer_name"],
+            "customer_tel": row["customer_tel"], "customer_email": row["customer_email"],
+            "customer_addr": row["customer_addr"], "customer_postcode": row["customer_postcode"],
+            "inserted": row["inserted"], "updated": row["updated"]}
+
+
+# --- virtual accounts and cash receipts ----------------------------------------------------
+
+def revoke_vbank(imp_uid):
+    """Revoke an issued, unpaid virtual account (DELETE /vbanks): the payment is cancelled. False if not one."""
+    t = now()
+    with db.transaction() as conn:
+        cur = conn.execute("UPDATE portone_payments SET status = 'cancelled', cancelled_at = ?, updated_at = ?,"
+                           " cancel_reason = '가상계좌 발급취소' WHERE imp_uid = ? AND status = 'ready'"
+                           " AND pay_method = 'vbank' AND vbank_issued_at > 0", (t, t, imp_uid))
+    return cur.rowcount == 1
+
+
+def issue_cash_receipt(row, kind):
+    """A cash receipt (현금영수증) for the cash payment's remaining amount. Returns the ReceiptAnnotation."""
+    amount = int(row["amount"] - row["cancel_amount"])
+    receipt = {"imp_uid": row["imp_uid"], "receipt_tid": _digits(14), "apply_num": _digits(9), "type": kind,
+               "amount": amount, "vat": amount // 11, "receipt_url": receipt_url(row["imp_uid"]),
+               "applied_at": now(), "cancelled_at": 0}
+    _update(row["imp_uid"], {"cash_receipt": json.dumps(receipt), "updated_at": now()})
+    return receipt
+
+
+def revoke_cash_receipt(row):
+    receipt = dict(json.loads(row["cash_receipt"]), cancelled_at=now())
+    _update(row["imp_uid"], {"cash_receipt": json.dumps(receipt), "updated_at": now()})
+    return receipt
+
+
+# --- settings and the PG's test-mode nightly cancel --------------------------------------------
+
+def setting(name, default=""):
+    row = db.get_db().execute("SELECT value FROM portone_settings WHERE name = ?", (name,)).fetchone()
+    return default if row is None else row["value"]
+
+
+def set_setting(name, value):
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO portone_settings (name, value) VALUES (?, ?)"
+                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+
+def nightly_due_at(paid_at):
+    """The first 23:30 KST at or after paid_at: when the PG cancels that day's test card payments."""
+    moment = datetime.fromtimestamp(paid_at, KST)
+    cutoff = moment.replace(hour=NIGHTLY_AT[0], minute=NIGHTLY_AT[1], second=0, microsecond=0)
+    if cutoff < moment:
+        cutoff += timedelta(days=1)
+    return int(cutoff.timestamp())
+
+
+def nightly_sweep():
+    """With the switch on: the PG cancels test credit-card payments at 23:30 KST of their day.
+
+    PortOne is not told (its record stays paid, no webhook); the PG's slip shows the cancel, and a
+    later cancel through PortOne is refused as already cancelled ("기 취소 거래").
+    """
+    if setting("nightly_cancel") != "1":
+        return
+    t = now()
+    marks = ",".join("?" * len(NIGHTLY_PGS))
+    rows = db.get_db().execute(
+        f"SELECT imp_uid, paid_at FROM portone_payments WHERE status = 'paid' AND pay_method = 'card'"
+        f" AND card_type = 0 AND pg_cancelled_at = 0 AND paid_at > 0 AND pg_provider IN ({marks})",
+        NIGHTLY_PGS).fetchall()
+    for r in rows:
+        due = nightly_due_at(r["paid_at"])
+        if due <= t:
+            with db.transaction() as conn:
+                conn.execute("UPDATE portone_payments SET pg_cancelled_at = ? WHERE imp_uid = ?"
+                             " AND pg_cancelled_at = 0", (due, r["imp_uid"]))

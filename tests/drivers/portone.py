@@ -4,9 +4,10 @@ import requests
 TIMEOUT = 30
 
 
-def request_pay_params(order, pay_method="card", m_redirect_url=None, notice_url=None, amount=None):
+def request_pay_params(order, pay_method="card", m_redirect_url=None, notice_url=None, amount=None,
+                       pg="html5_inicis"):
     """The params a shop page passes to IMP.request_pay for this order."""
-    params = {"pg": "html5_inicis", "pay_method": pay_method, "merchant_uid": order["order_id"],
+    params = {"pg": pg, "pay_method": pay_method, "merchant_uid": order["order_id"],
               "name": order["order_name"], "amount": order["amount"] if amount is None else amount,
               "currency": "KRW", "buyer_name": order.get("buyer_name"), "buyer_email": order.get("buyer_email")}
     if pay_method == "phone":
@@ -32,13 +33,13 @@ def decide(site, imp_uid, outcome="approve", **extra):
 
 
 def pay(site, order, pay_method="card", outcome="approve", m_redirect_url=None, notice_url=None,
-        sdk="1.3.0", amount=None):
+        sdk="1.3.0", amount=None, pg="html5_inicis"):
     """Pay `order` in the emulated window. amount=None uses order["amount"] (another simulates tampering).
 
     Returns dict(imp_uid, rsp, redirect_url, window_error): window_error is the SDK call's 400 answer
     ({error_code, error_msg}) when the window was refused (then rsp is what the callback would get).
     """
-    params = request_pay_params(order, pay_method, m_redirect_url, notice_url, amount)
+    params = request_pay_params(order, pay_method, m_redirect_url, notice_url, amount, pg)
     opened = open_window(site, params, sdk)
     if opened.status_code == 400:
         error = opened.json()
@@ -81,6 +82,10 @@ class Api:
     def put(self, path, json=None, **kw):
         kw.setdefault("headers", {"Authorization": self.token()})
         return self.session.put(self.base + path, json=json, timeout=TIMEOUT, **kw)
+
+    def delete(self, path, **kw):
+        kw.setdefault("headers", {"Authorization": self.token()})
+        return self.session.delete(self.base + path, timeout=TIMEOUT, **kw)
 
     def payment(self, imp_uid):
         """The Payment object (response of GET /payments/{imp_uid})."""

@@ -1,16 +1,15 @@
 /* Stand-in for PortOne's V1 browser SDK (cdn.iamport.kr/v1/iamport.js and js/iamport.payment-1.2.0.js).
  * Defines window.IMP with init, agency, request_pay and close. Served by the PG Sandbox emulator:
  * it opens the emulator's hosted window as an in-page modal and answers like the real SDK.
- * URLs are built from this script's own src, so the emulator may live on another origin. */
+ * The emulator's address and the SDK version are written in when the script is served (from the request
+ * that fetched it), so the page may keep the real CDN address and have it routed here. */
 (function () {
   "use strict";
   if (window.IMP && window.IMP.emulator) return;
 
-  var script = document.currentScript;
-  var src = script ? script.src : "";
-  var legacy = /\/js\/iamport\.payment-1\.2\.0\.js(\?|#|$)/.test(src);
-  var base = src.replace(/\/(v1\/iamport\.js|js\/iamport\.payment-[0-9.]+\.js)([?#].*)?$/, "");
-  var origin = new URL(base, location.href).origin;
+  var base = {{ base|tojson }};
+  var legacy = {{ legacy|tojson }};
+  var origin = new URL(base).origin;
   var state = {userCode: null, tierCode: null, modal: null, listener: null};
 
   function failure(params, code, msg) {
