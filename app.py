@@ -1,9 +1,13 @@
-"""The site's entry point: wires the shop and mounts the emulator at /emulator."""
+"""The site's entry point: wires the shop (the merchant), the viewer (the sandbox's pages) and the lab, and
+mounts the emulator at /emulator."""
+import importlib
+
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 import emulator
 import i18n
+import viewer
 from lab import views as lab_views
 from shop import config, db, errors, security
 
@@ -17,20 +21,15 @@ def create_app(test_config=None, emulator_config=None):
     errors.init_app(app)
     i18n.init_app(app)
 
-    from shop import flows, reconcile, views
-    from shop.portone import views as portone_views
-    from shop.toss import views as toss_views
+    from shop import providers, reconcile, views
     app.register_blueprint(views.bp)
-    app.register_blueprint(flows.bp)
-    app.register_blueprint(portone_views.bp)
-    app.register_blueprint(toss_views.bp)
+    for provider in providers.all():   # each provider's routes: shop/<id>/views.py
+        app.register_blueprint(importlib.import_module(f"shop.{provider.id}.views").bp)
     app.register_blueprint(reconcile.bp)
-    from shop import code, walkthrough
-    app.register_blueprint(walkthrough.bp)
-    app.register_blueprint(code.bp)
+    viewer.init_app(app)   # the sandbox's own pages: flows, compare, walkthrough, source pages
     lab_views.init_app(app)  # the attack lab, only while both PGs are the emulator
     if app.config["BENCH_ROUTES"]:
-        from shop import bench
+        from viewer import bench
         app.register_blueprint(bench.bp)
 
     if app.config["MOUNT_EMULATOR"]:

@@ -92,6 +92,15 @@ STATUS_TITLES = {
 
 
 @bp.app_template_global()
+def provider_title(provider_id):
+    """How pages name a provider ('PortOne V1'); the id itself when it is none of ours."""
+    try:
+        return providers.get(provider_id).title
+    except KeyError:
+        return provider_id
+
+
+@bp.app_template_global()
 def status_title(status):
     return STATUS_TITLES.get(status, status)
 

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shop import catalog, flows, orders, steps
+from shop import catalog, orders, steps
+from viewer import flows
 from shop.db import get_db
 
 STATUSES = ["paid", "failed", "pending", "forged", "cancelled", "awaiting_deposit", "unknown"]

@@ -10,7 +10,8 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shop import catalog, flows, http, orders, steps
+from shop import catalog, http, orders, steps
+from viewer import flows
 from shop.settle import Check
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -344,7 +345,7 @@ def test_a_call_that_got_no_answer_is_a_red_lost_arrow_and_says_so(app, client):
     ("shop.unheard_of", None),
 ])
 def test_explanations_are_found_by_name_prefix(app, name, expected):
-    from shop import explain
+    from viewer import explain
     with app.test_request_context("/?lang=en"):
         step = {"name": name, "summary": "its own summary", "kind": "state", "actor_to": "shop",
                 "exchange": None}

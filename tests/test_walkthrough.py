@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from shop import code
+from viewer import code
 from shop.steps import PHASES
 from tests.drivers import portone as portone_driver
 from tests.drivers import toss as toss_driver

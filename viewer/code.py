@@ -11,7 +11,7 @@ import re
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from . import config, redact
+from shop import config, providers, redact
 
 bp = Blueprint("code", __name__)
 
@@ -21,13 +21,14 @@ SHOWN = (".py", ".sql")
 MIN_SECRET = 8   # a shorter "secret" (a test's SECRET_KEY = "x") would only garble the code, not hide anything
 REF = re.compile(r"^(shop/[A-Za-z0-9_/]+\.(?:py|sql)):(\d+)(?: ([A-Za-z_][A-Za-z0-9_]*))?$")
 
-# The three files every PG package has, with the same role in each (shown side by side).
+# The files every PG package has, with the same role in each (shown side by side).
 ROLES = (
     ("client", _l("The only place that knows the PG's URLs and field names.")),
     ("verify", _l("Pure checks of the PG's answer against the stored order: no I/O.")),
-    ("views", _l("The routes the PG and the browser call: thin, they record steps and settle the order.")),
+    ("flow", _l("What the shop does with the PG's answer: settle the order once, cancel what it does not keep, "
+                "reconcile.")),
+    ("views", _l("The routes the PG and the browser call: thin, they parse the request and call the flow.")),
 )
-PGS = ("portone", "toss")
 
 
 def resolve(path):
@@ -96,10 +97,10 @@ def code_link(code_ref):
 
 @bp.get("/code/compare")
 def compare():
-    """PortOne's and Toss's client, verify and views files side by side, read now from disk."""
+    """Every provider's client, verify, flow and views files side by side, read now from disk."""
     roles = []
     for role, about in ROLES:
-        files = {pg: source(f"shop/{pg}/{role}.py") for pg in PGS}
+        files = {pg: source(f"shop/{pg}/{role}.py") for pg in providers.ids()}
         roles.append({"role": role, "about": about, "files": files})
     return render_template("code/compare.html", roles=roles)
 

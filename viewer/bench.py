@@ -9,8 +9,8 @@ import time
 import requests
 from flask import Blueprint, current_app, jsonify
 
-from . import config
-from .db import get_db
+from shop import config
+from shop.db import get_db
 
 bp = Blueprint("bench", __name__)
 _local = threading.local()

@@ -11,8 +11,10 @@ from markupsafe import Markup, escape
 
 import i18n
 
-from . import config, diagram, explain, orders, providers, redact, steps
-from .db import get_db
+from shop import config, orders, providers, redact, steps
+from shop.db import get_db
+
+from . import diagram, explain
 
 bp = Blueprint("flows", __name__)
 
@@ -103,7 +105,7 @@ def _flow_row(r):
 
 
 def _status_title(status):
-    from .views import status_title
+    from shop.views import status_title
     return status_title(status)
 
 
@@ -138,7 +140,7 @@ def _value(value, as_money):
         return None
     value = i18n.render(value)
     if as_money and re.fullmatch(r"-?\d+", value.strip()):
-        from .views import money
+        from shop.views import money
         return money(int(value))
     return value
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 import i18n
 
-from . import providers
+from shop import providers
 
 PHASE_TITLES = {
     "order": _l("Order"),

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 import i18n
 
+from shop import providers
+
 from . import explain
 
 LOST = {"timeout": _l("no answer in time"), "unreachable": _l("unreachable")}
@@ -31,9 +33,10 @@ def _path_of(url):
         path = urlsplit(str(url or "")).path or "/"
     except ValueError:  # not a URL we can read: show it as it is
         return str(url or "")
-    for base in ("/emulator/portone", "/emulator/toss"):
-        if path.startswith(base):
+    for base in sorted(("/emulator" + p.emulator_path for p in providers.all()), key=len, reverse=True):
+        if path.startswith(base + "/") or path == base:
             path = path[len(base):] or "/"
+            break
     return path
 
 
@@ -63,7 +66,7 @@ def layout(order, steps):
     def x_of(actor):
         if actor in xs:
             return xs[actor]
-        return xs[pg] if actor in ("portone", "toss") else xs["shop"]
+        return xs[pg] if actor in providers.ids() else xs["shop"]
 
     messages, phases = [], []
     y, phase = TOP, None

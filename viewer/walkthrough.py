@@ -12,9 +12,11 @@ from flask import Blueprint, has_request_context, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import catalog, config, explain, orders, providers, steps
-from . import views as shop_views
-from .db import get_db
+from shop import catalog, config, orders, providers, steps
+from shop import views as shop_views
+from shop.db import get_db
+
+from . import explain
 
 bp = Blueprint("walkthrough", __name__)
 
