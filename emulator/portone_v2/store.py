@@ -200,11 +200,9 @@ def search(f):
     channel_types = {k: c["type"] for k, c in channels().items()}
     out = []
     for row in all_current():
-        method = json.loads(row["method"])["type"] if row["method"] else None
         if (f.get("storeId") and row["store_id"] != f["storeId"]
                 or statuses and row["status"] not in statuses
-                or f.get("methods") and (method or "").removeprefix("PaymentMethod").upper().replace(
-                    "VIRTUALACCOUNT", "VIRTUAL_ACCOUNT").replace("EASYPAY", "EASY_PAY") not in f["methods"]
+                or f.get("methods") and row["pay_method"] not in f["methods"]
                 or "isTest" in f and (channel_types.get(row["channel_key"]) == "TEST") != f["isTest"]
                 or f.get("currency") and row["currency"] != f["currency"]
                 or f.get("version") and f["version"] != "V2"
