@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from .. import clock, db, webhooks
 
@@ -503,7 +503,11 @@ def sign(conn, delivery, text, config):
                        (delivery["id"],)).fetchone()
     msg_id = row["webhook_id"] if row else f"whk_delivery_{delivery['id']}"
     moment = datetime.fromtimestamp(int(time.time()), timezone.utc)
-    secrets_ = [s for s in (config["EMULATOR_PORTONE_V2_WEBHOOK_SECRET"],
-                            config.get("EMULATOR_PORTONE_V2_WEBHOOK_SECRET_2")) if s]
+    signatures = []
+    for secret in (config["EMULATOR_PORTONE_V2_WEBHOOK_SECRET"], config.get("EMULATOR_PORTONE_V2_WEBHOOK_SECRET_2")):
+        try:
+            signatures.append(Webhook(secret).sign(msg_id, moment, text))
+        except (ValueError, EmptyWebhookSecretError):   # unset, or not whsec_<base64>: not an active secret
+            pass
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(moment.timestamp())),
-            "webhook-signature": " ".join(Webhook(s).sign(msg_id, moment, text) for s in secrets_)}
+            "webhook-signature": " ".join(signatures)}
