@@ -146,7 +146,7 @@ def sdk_payment():
         response = {"transactionType": "PAYMENT", "code": refusal.args[0], "message": refusal.args[1]}
         if isinstance(req, dict) and isinstance(req.get("paymentId"), str):
             response["paymentId"] = req["paymentId"]
-        return cors.allow(make_response(jsonify(response=response), 400))
+        return cors.allow(make_response(jsonify(response), 400))
     user_agent = request.headers.get("User-Agent")
     window_type = req.get("windowType") if isinstance(req.get("windowType"), dict) else {}
     platform = _platform(user_agent)

@@ -24,8 +24,8 @@ def payment_request(site, payment_id=None, amount=1000, pay_method="CARD", live=
 
 
 def open_window(site, request, user_agent=None):
-    """POST /sdk/payments as the SDK does. Returns the requests response (200 {txId, window_url} or 400
-    {response: PaymentResponse with code})."""
+    """POST /sdk/payments as the SDK does. Returns the requests response (200 {txId, window_url} or 400 with
+    the PaymentResponse the Promise resolves with: {transactionType, paymentId, code, message})."""
     headers = {"User-Agent": user_agent} if user_agent else {}
     return requests.post(site.url + "/emulator/portone-v2/sdk/payments", timeout=TIMEOUT, headers=headers,
                          json={"request": request, "pageUrl": site.url + "/"})
@@ -44,7 +44,7 @@ def pay(site, outcome="approve", request=None, **fields):
     request = request or payment_request(site, **fields)
     opened = open_window(site, request)
     if opened.status_code == 400:
-        return dict(txId=None, response=opened.json()["response"], redirect_url=None, refused=True)
+        return dict(txId=None, response=opened.json(), redirect_url=None, refused=True)
     assert opened.status_code == 200, opened.text
     tx_id = opened.json()["txId"]
     decided = decide(site, tx_id, outcome)

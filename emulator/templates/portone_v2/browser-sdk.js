@@ -57,7 +57,7 @@
         return resp.json().then(function (body) { return {ok: resp.ok, body: body}; });
       }).then(function (res) {
         if (!res.ok) {
-          resolve(res.body.response || failure(request, "UnknownError", "결제를 요청할 수 없습니다."));
+          resolve(res.body.code ? res.body : failure(request, "UnknownError", "결제를 요청할 수 없습니다."));
           return;
         }
         var txId = res.body.txId;
