@@ -370,3 +370,23 @@ def test_faults_apply_to_the_v2_endpoints(site, api):
     faults.arm(site, "portone_v2", "cancel", "error_5xx")
     assert api.cancel(payment_id).status_code == 500
     assert api.payment(payment_id)["status"] == "PAID"               # the fault answered without acting
+
+
+def test_pay_pending_then_the_pg_approves(site, api, receiver):
+    result = drv.pay(site, "pending", pay_method="EASY_PAY", easyPay={"easyPayProvider": "NAVERPAY"})
+    payment_id = result["response"]["paymentId"]
+    assert "code" not in result["response"]
+    pending = api.payment(payment_id)
+    assert pending["status"] == "PAY_PENDING" and pending["pgTxId"] and "paidAt" not in pending
+    assert pending["method"] == {"type": "PaymentMethodEasyPay", "provider": "NAVERPAY"}
+    refused(api.cancel(payment_id), 409, "PAYMENT_NOT_PAID")
+    approved = site.http.post(f"{site.url}/emulator/portone-v2/console/transactions/{result['txId']}/approve-pending",
+                              json={}, timeout=30)
+    assert approved.json()["payment"]["status"] == "PAID"
+    assert [b["type"] for b in receiver.wait_for(3)] == ["Transaction.Ready", "Transaction.PayPending",
+                                                         "Transaction.Paid"]
+    assert until(lambda: len(api.payment(payment_id)["webhooks"]) == 3)
+    assert api.payment(payment_id)["webhooks"][2]["trigger"] == "ASYNC_PAY_APPROVED"
+    again = site.http.post(f"{site.url}/emulator/portone-v2/console/transactions/{result['txId']}/approve-pending",
+                           json={}, timeout=30)
+    assert again.status_code == 409

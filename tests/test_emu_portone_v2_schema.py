@@ -118,10 +118,12 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
         assert check(api.get("/payments/" + va_id), "Payment")["status"] == "VIRTUAL_ACCOUNT_ISSUED"
         site.http.post(f"{site.url}/emulator/portone-v2/console/transactions/{va['txId']}/deposit", timeout=30)
         check(api.cancel(va_id), "CancelPaymentError", 400)
+        pending = drv.pay(site, "pending")["response"]["paymentId"]
+        assert check(api.get("/payments/" + pending), "Payment")["status"] == "PAY_PENDING"
         for method in ("TRANSFER", "MOBILE", "EASY_PAY"):
             check(api.get("/payments/" + drv.paid(site, pay_method=method, live=True)), "Payment")
 
-        receiver.wait_for(12)
+        receiver.wait_for(14)
         assert until(lambda: all(w.get("status") for w in api.payment(payment_id)["webhooks"]))
         check(api.get("/payments/" + payment_id), "Payment")                     # with its webhook log
         hook_id = api.payment(payment_id)["webhooks"][0]["id"]
@@ -130,7 +132,7 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
 
         listed = check(api.get("/payments", params={"requestBody": json.dumps(
             {"page": {"number": 0, "size": 50}, "filter": {"sortBy": "STATUS_CHANGED_AT"}})}), "GetPaymentsResponse")
-        assert listed["page"]["totalCount"] == 6
+        assert listed["page"]["totalCount"] == 7
         check(api.get("/payments", params={"requestBody": '{"page": 1}'}), "GetPaymentsError", 400)
 
         confirm_request = drv.payment_request(site, confirmUrl=receiver.url)

@@ -11,7 +11,7 @@ from ..portone.sdk import money
 from . import bp, store
 
 PAY_METHODS = ("CARD", "VIRTUAL_ACCOUNT", "TRANSFER", "MOBILE", "EASY_PAY")
-OUTCOMES = ("approve", "decline_insufficient", "decline_refused", "decline_invalid_card", "close", "slow")
+OUTCOMES = ("approve", "pending", "decline_insufficient", "decline_refused", "decline_invalid_card", "close", "slow")
 PG_FAILURE = "FAILURE_TYPE_PG"      # code of a PG-side failure, as PortOne's docs show it
 DECLINES = {  # outcome -> (pgCode, pgMessage) as the channel's PG (Toss Payments) answers
     "decline_insufficient": ("REJECT_ACCOUNT_PAYMENT", "잔액이 부족합니다."),
@@ -214,11 +214,11 @@ def decide(tx_id):
         return jsonify(code="NOT_FOUND", message="No such payment window."), 404
     if not store.claim_window(tx_id):
         return jsonify(code="WINDOW_CLOSED", message="This payment window is already closed."), 409
-    if outcome in ("approve", "slow"):
+    if outcome in ("approve", "slow", "pending"):
         if outcome == "slow":
             time.sleep(current_app.config["EMULATOR_SLOW_SECONDS"])
-        row = store.approve(tx_id, data.get("card_code"))
-        failure = json.loads(row["failure"]) if row["status"] == "FAILED" else None
+        row = (store.pend if outcome == "pending" else store.approve)(tx_id, data.get("card_code"))
+        failure = json.loads(row["failure"]) if row["status"] == "FAILED" else None   # paid meanwhile
         response = (result_for(row, failure["pgCode"], failure["reason"]) if failure else result_for(row))
     elif outcome == "close":
         row = store.transaction(tx_id)
@@ -247,6 +247,14 @@ def deposit(tx_id):
     if store.transaction(tx_id) is None:
         abort(404)
     return _console_answer(store.deposit(tx_id))
+
+
+@bp.post("/console/transactions/<tx_id>/approve-pending")
+def approve_pending(tx_id):
+    """Dashboard: the PG approves a PAY_PENDING payment (PAID, webhook)."""
+    if store.transaction(tx_id) is None:
+        abort(404)
+    return _console_answer(store.settle_pending(tx_id))
 
 
 @bp.post("/console/transactions/<tx_id>/cancel")

@@ -300,6 +300,32 @@ def approve(tx_id, card_code=None):
     return row
 
 
+def pend(tx_id, card_code=None):
+    """The buyer approved but the PG answers later: PAY_PENDING, webhook Transaction.PayPending."""
+    row, t = transaction(tx_id), now()
+    if is_paid(row["payment_id"]):
+        return fail(tx_id, "이미 결제가 완료된 결제 건입니다.", "PaymentAlreadyPaid", "이미 결제가 완료되었습니다.")
+    _update(tx_id, {"status": "PAY_PENDING", "status_changed_at": t, "updated_at": t, "pg_tx_id": _pg_tx_id(t),
+                    "method": json.dumps(_method(row, card_code, t), ensure_ascii=False)})
+    row = transaction(tx_id)
+    notify(row)
+    return row
+
+
+def settle_pending(tx_id):
+    """The PG's late approval of a PAY_PENDING attempt: PAID, webhook (trigger ASYNC_PAY_APPROVED). None if
+    the attempt is not pending or its paymentId was paid meanwhile."""
+    row, t = transaction(tx_id), now()
+    if row is None or is_paid(row["payment_id"]):
+        return None
+    if not _update(tx_id, {"status": "PAID", "status_changed_at": t, "paid_at": t, "updated_at": t},
+                   only_status="PAY_PENDING"):
+        return None
+    row = transaction(tx_id)
+    notify(row, trigger="ASYNC_PAY_APPROVED")
+    return row
+
+
 def confirm(tx_id):
     """The merchant confirmed (POST /payments/{id}/confirm): READY -> PAID, webhook. False if it raced."""
     t = now()
@@ -477,7 +503,7 @@ def webhook_log(payment_id):
                           " queued_at FROM portone_v2_webhooks w JOIN deliveries d ON d.id = w.delivery_id"
                           " WHERE w.payment_id = ? ORDER BY w.delivery_id", (payment_id,)):
         item = {"id": w["webhook_id"], "url": w["url"], "paymentStatus": w["payment_status"],
-                "isAsync": w["trigger"] == "VIRTUAL_ACCOUNT_DEPOSIT",
+                "isAsync": w["trigger"] in ("VIRTUAL_ACCOUNT_DEPOSIT", "ASYNC_PAY_APPROVED"),
                 "currentExecutionCount": w["attempts"], "maxExecutionCount": len(WEBHOOK_RETRIES) + 1,
                 "triggeredAt": rfc3339(w["queued_at"])}
         if w["trigger"]:
