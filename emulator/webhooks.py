@@ -24,7 +24,7 @@ CLAIM_S = 60.0
 _dispatchers = {}
 _lock = threading.Lock()
 
-# pg -> fn(conn, delivery_row, body_text, config) -> headers: a PG that signs its webhooks (PortOne V2)
+# pg -> fn(delivery_row, body_text, config) -> headers: a PG that signs its webhooks (PortOne V2)
 # gets the exact body text to sign for each attempt, and that text is what is sent.
 SIGNERS = {}
 
@@ -138,7 +138,7 @@ class _Dispatcher(threading.Thread):
                 text = urlencode(payload) if form else d["body"]
                 kwargs = {"data": text.encode(), "headers": {
                     "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
-                    **signer(conn, d, text, self.config)}}
+                    **signer(d, text, self.config)}}
             resp = self.session.post(d["url"], timeout=(3, 10), **kwargs)
             status_code, text = resp.status_code, resp.text[:2000]
         except requests.RequestException as e:

@@ -7,7 +7,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.drivers import faults
 from tests.drivers import portone_v2 as drv
-from tests.drivers.emulator import until
+from tests.drivers.emulator import deliveries, until
 from tests.drivers.receiver import Receiver
 
 
@@ -390,3 +390,16 @@ def test_pay_pending_then_the_pg_approves(site, api, receiver):
     again = site.http.post(f"{site.url}/emulator/portone-v2/console/transactions/{result['txId']}/approve-pending",
                            json={}, timeout=30)
     assert again.status_code == 409
+
+
+def test_a_duplicated_webhook_keeps_its_webhook_id(site, receiver):
+    faults.arm(site, "portone_v2", "webhook", "duplicate", count=2)
+    drv.paid(site)
+    hits = receiver.wait_for(4)
+    assert len(hits) == 4 and hits[0] == hits[1] and hits[2] == hits[3]
+    ids = [h["Webhook-Id"] for h in receiver.headers]
+    assert ids[0] == ids[1] != ids[2] == ids[3]
+    faults.arm(site, "portone_v2", "webhook", "never")
+    dropped = drv.paid(site)
+    assert [(d["event"], d["status"]) for d in deliveries(site, dropped)][0] == ("Transaction.Ready", "dropped")
+    assert receiver.wait_for(5)[4]["type"] == "Transaction.Paid"     # the Paid after it went out

@@ -1,4 +1,5 @@
 """Writes and reads of the emulated PortOne V2's tables: tokens, payment attempts, pre-registrations, webhooks."""
+import hashlib
 import json
 import secrets
 import string
@@ -449,15 +450,23 @@ def webhook_urls(row):
     return urls or [u for u in [current_app.config["EMULATOR_PORTONE_V2_WEBHOOK_URL"]] if u]
 
 
+def webhook_id(delivery):
+    """A webhook's id (PaymentWebhook.id and the webhook-id header), from its delivery row: the same for every
+    attempt and for a copy a duplicate fault makes; a resend is a new webhook."""
+    seed = f"{delivery['payment_ref']}|{delivery['url']}|{delivery['created_at']!r}|{delivery['body']}"
+    return "whk_" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
 def _enqueue(row, url, event, body, trigger=None, resent_from=None):
     delivery_id = webhooks.enqueue("portone_v2", event, row["payment_id"], url, body, schedule=WEBHOOK_RETRIES)
-    webhook_id = "whk_" + uuid.uuid4().hex
+    conn = db.get_db()
+    webhook = webhook_id(conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone())
     with db.transaction() as conn:
         conn.execute("INSERT INTO portone_v2_webhooks (delivery_id, webhook_id, payment_id, tx_id, payment_status,"
                      " trigger, resent_from, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                     (delivery_id, webhook_id, row["payment_id"], row["tx_id"], row["status"], trigger,
+                     (delivery_id, webhook, row["payment_id"], row["tx_id"], row["status"], trigger,
                       resent_from, now()))
-    return webhook_id
+    return webhook
 
 
 def notify(row, cancellation_id=None, trigger=None):
@@ -475,15 +484,15 @@ def send_confirm(row):
     _enqueue(row, row["confirm_url"], "Transaction.Confirm", body)
 
 
-def resend(payment_id, webhook_id=None):
+def resend(payment_id, wanted=None):
     """POST /payments/{id}/resend-webhook: repeat one webhook (default: the newest). Returns its new id."""
     conn = db.get_db()
     sql = "SELECT w.*, d.url, d.body, d.event FROM portone_v2_webhooks w JOIN deliveries d ON d.id = w.delivery_id" \
           " WHERE w.payment_id = ?"
     args = [payment_id]
-    if webhook_id:
+    if wanted:
         sql += " AND w.webhook_id = ?"
-        args.append(webhook_id)
+        args.append(wanted)
     original = conn.execute(sql + " ORDER BY w.delivery_id DESC LIMIT 1", args).fetchone()
     if original is None:
         raise Refused("WEBHOOK_NOT_FOUND", "웹훅 내역이 존재하지 않습니다.")
@@ -522,12 +531,10 @@ def webhook_log(payment_id):
     return out
 
 
-def sign(conn, delivery, text, config):
+def sign(delivery, text, config):
     """Standard Webhooks headers for one attempt: the id is the webhook's, the timestamp the real time of
     sending (a receiver checks it against its own clock), one v1 signature per active secret."""
-    row = conn.execute("SELECT webhook_id FROM portone_v2_webhooks WHERE delivery_id = ?",
-                       (delivery["id"],)).fetchone()
-    msg_id = row["webhook_id"] if row else f"whk_delivery_{delivery['id']}"
+    msg_id = webhook_id(delivery)
     moment = datetime.fromtimestamp(int(time.time()), timezone.utc)
     signatures = []
     for secret in (config["EMULATOR_PORTONE_V2_WEBHOOK_SECRET"], config.get("EMULATOR_PORTONE_V2_WEBHOOK_SECRET_2")):
