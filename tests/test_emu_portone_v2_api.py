@@ -403,3 +403,10 @@ def test_a_duplicated_webhook_keeps_its_webhook_id(site, receiver):
     dropped = drv.paid(site)
     assert [(d["event"], d["status"]) for d in deliveries(site, dropped)][0] == ("Transaction.Ready", "dropped")
     assert receiver.wait_for(5)[4]["type"] == "Transaction.Paid"     # the Paid after it went out
+
+
+def test_a_slow_answer_still_approves(site, api):
+    site.emulator.config["EMULATOR_SLOW_SECONDS"] = 0.01
+    result = drv.pay(site, "slow", pay_method="TRANSFER")
+    payment = api.payment(result["response"]["paymentId"])
+    assert payment["status"] == "PAID" and payment["method"] == {"type": "PaymentMethodTransfer", "bank": "SHINHAN"}
