@@ -1,6 +1,7 @@
 """The emulated PortOne V2 REST API over real HTTP: auth, payments per status, the paid-once rule,
 pre-registration, cancels and every cancel error, list filter and paging, manual confirm, webhooks."""
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -410,3 +411,15 @@ def test_a_slow_answer_still_approves(site, api):
     result = drv.pay(site, "slow", pay_method="TRANSFER")
     payment = api.payment(result["response"]["paymentId"])
     assert payment["status"] == "PAID" and payment["method"] == {"type": "PaymentMethodTransfer", "bank": "SHINHAN"}
+
+
+def test_windows_approved_at_once_pay_one_attempt(site, api):
+    request = drv.payment_request(site)
+    windows = [drv.open_window(site, request).json()["txId"] for _ in range(6)]
+    with ThreadPoolExecutor(len(windows)) as pool:
+        answers = list(pool.map(lambda tx_id: drv.decide(site, tx_id).json()["rsp"], windows))
+    assert sorted(a.get("code", "ok") for a in answers) == ["PaymentAlreadyPaid"] * 5 + ["ok"]
+    winner = next(a["txId"] for a in answers if "code" not in a)
+    assert api.payment(request["paymentId"])["transactionId"] == winner
+    listed = api.get("/payments", params={"requestBody": json.dumps({"filter": {"status": ["PAID"]}})}).json()
+    assert listed["page"]["totalCount"] == 1

@@ -235,13 +235,17 @@ def create(fields):
     return row
 
 
-def _update(tx_id, changes, only_status=None):
-    """Apply changes; with only_status, only while the attempt is in that status. Returns True if applied."""
+def _update(tx_id, changes, only_status=None, unless_paid=False):
+    """Apply changes; with only_status, only while the attempt is in that status; with unless_paid, only while
+    no attempt of its paymentId is paid (one statement, so two attempts never both pay). True if applied."""
     sets = ", ".join(f"{k} = ?" for k in changes)
     sql, args = f"UPDATE portone_v2_transactions SET {sets} WHERE tx_id = ?", [*changes.values(), tx_id]
     if only_status:
         sql += " AND status = ?"
         args.append(only_status)
+    if unless_paid:
+        sql += (" AND NOT EXISTS (SELECT 1 FROM portone_v2_transactions AS other WHERE other.payment_id ="
+                " portone_v2_transactions.payment_id AND other.status IN ('PAID', 'PARTIAL_CANCELLED', 'CANCELLED'))")
     with db.transaction() as conn:
         return conn.execute(sql, args).rowcount == 1
 
@@ -283,8 +287,6 @@ def approve(tx_id, card_code=None):
     """The buyer approved in the window: PAID, VIRTUAL_ACCOUNT_ISSUED (virtual account), or, for a manual
     confirm (confirmUrl), still READY with a paymentToken and a Transaction.Confirm to the confirmUrl."""
     row, t = transaction(tx_id), now()
-    if is_paid(row["payment_id"]):      # another attempt of this paymentId was paid meanwhile
-        return fail(tx_id, "이미 결제가 완료된 결제 건입니다.", "PaymentAlreadyPaid", "이미 결제가 완료되었습니다.")
     changes = {"method": json.dumps(_method(row, card_code, t), ensure_ascii=False), "updated_at": t}
     if row["pay_method"] == "VIRTUAL_ACCOUNT":
         changes.update(status="VIRTUAL_ACCOUNT_ISSUED", status_changed_at=t, pg_tx_id=_pg_tx_id(t))
@@ -292,7 +294,8 @@ def approve(tx_id, card_code=None):
         changes.update(payment_token="ptk_" + secrets.token_urlsafe(24))
     else:
         changes.update(status="PAID", status_changed_at=t, paid_at=t, pg_tx_id=_pg_tx_id(t))
-    _update(tx_id, changes)
+    if not _update(tx_id, changes, unless_paid=True):   # another attempt of this paymentId was paid meanwhile
+        return _already_paid(tx_id)
     row = transaction(tx_id)
     if row["payment_token"]:
         send_confirm(row)
@@ -301,13 +304,17 @@ def approve(tx_id, card_code=None):
     return row
 
 
+def _already_paid(tx_id):
+    return fail(tx_id, "이미 결제가 완료된 결제 건입니다.", "PaymentAlreadyPaid", "이미 결제가 완료되었습니다.")
+
+
 def pend(tx_id, card_code=None):
     """The buyer approved but the PG answers later: PAY_PENDING, webhook Transaction.PayPending."""
     row, t = transaction(tx_id), now()
-    if is_paid(row["payment_id"]):
-        return fail(tx_id, "이미 결제가 완료된 결제 건입니다.", "PaymentAlreadyPaid", "이미 결제가 완료되었습니다.")
-    _update(tx_id, {"status": "PAY_PENDING", "status_changed_at": t, "updated_at": t, "pg_tx_id": _pg_tx_id(t),
-                    "method": json.dumps(_method(row, card_code, t), ensure_ascii=False)})
+    if not _update(tx_id, {"status": "PAY_PENDING", "status_changed_at": t, "updated_at": t,
+                           "pg_tx_id": _pg_tx_id(t), "method": json.dumps(_method(row, card_code, t),
+                                                                           ensure_ascii=False)}, unless_paid=True):
+        return _already_paid(tx_id)
     row = transaction(tx_id)
     notify(row)
     return row
@@ -316,11 +323,9 @@ def pend(tx_id, card_code=None):
 def settle_pending(tx_id):
     """The PG's late approval of a PAY_PENDING attempt: PAID, webhook (trigger ASYNC_PAY_APPROVED). None if
     the attempt is not pending or its paymentId was paid meanwhile."""
-    row, t = transaction(tx_id), now()
-    if row is None or is_paid(row["payment_id"]):
-        return None
+    t = now()
     if not _update(tx_id, {"status": "PAID", "status_changed_at": t, "paid_at": t, "updated_at": t},
-                   only_status="PAY_PENDING"):
+                   only_status="PAY_PENDING", unless_paid=True):
         return None
     row = transaction(tx_id)
     notify(row, trigger="ASYNC_PAY_APPROVED")
@@ -331,7 +336,7 @@ def confirm(tx_id):
     """The merchant confirmed (POST /payments/{id}/confirm): READY -> PAID, webhook. False if it raced."""
     t = now()
     done = _update(tx_id, {"status": "PAID", "status_changed_at": t, "paid_at": t, "updated_at": t,
-                           "pg_tx_id": _pg_tx_id(t), "payment_token": None}, only_status="READY")
+                           "pg_tx_id": _pg_tx_id(t), "payment_token": None}, only_status="READY", unless_paid=True)
     if done:
         notify(transaction(tx_id))
     return done
@@ -352,12 +357,13 @@ def deposit(tx_id):
     """Money arrived on an issued virtual account: PAID, webhook (trigger VIRTUAL_ACCOUNT_DEPOSIT). None if not
     depositable."""
     row, t = transaction(tx_id), now()
-    if row is None or is_paid(row["payment_id"]):
+    if row is None:
         return None
     method = json.loads(row["method"] or "{}")
     method["remitterName"] = json.loads(row["customer"]).get("name") or "홍길동"
     if not _update(tx_id, {"status": "PAID", "status_changed_at": t, "paid_at": t, "updated_at": t,
-                           "method": json.dumps(method, ensure_ascii=False)}, only_status="VIRTUAL_ACCOUNT_ISSUED"):
+                           "method": json.dumps(method, ensure_ascii=False)}, only_status="VIRTUAL_ACCOUNT_ISSUED",
+                   unless_paid=True):
         return None
     row = transaction(tx_id)
     notify(row, trigger="VIRTUAL_ACCOUNT_DEPOSIT")
