@@ -74,7 +74,7 @@ def test_a_payment_shows_the_object_of_its_status(site, api):
     ready = api.payment(request["paymentId"])
     assert ready["status"] == "READY" and ready["transactionId"] == opened["txId"] and "paidAt" not in ready
     assert ready["channel"]["type"] == "TEST" and ready["channel"]["key"] == drv.cfg(site, "CHANNEL_KEY")
-    assert ready["customData"] == '{"item": "shoes"}' and ready["customer"] == {"name": "홍길동",
+    assert ready["customData"] == '{"item":"shoes"}' and ready["customer"] == {"name": "홍길동",
                                                                               "email": "buyer@example.com"}
     drv.decide(site, opened["txId"], "approve", card_code="HYUNDAI_CARD")
     paid = api.payment(request["paymentId"])

@@ -23,7 +23,7 @@ def test_get_payment_gives_the_sdks_typed_payments(site, client):
     payment = client.get_payment(payment_id=request["paymentId"])
     assert isinstance(payment, PaidPayment)
     assert payment.amount.total == 2500 and payment.channel.type == "TEST" and payment.transaction_id == tx_id
-    assert payment.custom_data == '{"item": "shoes"}' and payment.method.card.publisher == "SHINHAN_CARD"
+    assert payment.custom_data == '{"item":"shoes"}' and payment.method.card.publisher == "SHINHAN_CARD"
     va = drv.pay(site, pay_method="VIRTUAL_ACCOUNT")["response"]["paymentId"]
     assert isinstance(client.get_payment(payment_id=va), VirtualAccountIssuedPayment)
 

@@ -101,7 +101,8 @@ def parse(req):
         "customer": json.dumps({CUSTOMER_FIELDS[k]: str(v) for k, v in customer.items()
                                 if k in CUSTOMER_FIELDS and v not in (None, "")}, ensure_ascii=False),
         "products": json.dumps(products, ensure_ascii=False) if products else None,
-        "custom_data": None if req.get("customData") is None else json.dumps(req["customData"], ensure_ascii=False),
+        "custom_data": None if req.get("customData") is None else json.dumps(  # as the SDK's JSON.stringify
+            req["customData"], ensure_ascii=False, separators=(",", ":")),
         "notice_urls": json.dumps([_url(u, "noticeUrls") for u in notice]),
         "redirect_url": _url(req["redirectUrl"], "redirectUrl") if req.get("redirectUrl") else None,
         "force_redirect": 1 if req.get("forceRedirect") is True else 0,
