@@ -423,3 +423,13 @@ def test_windows_approved_at_once_pay_one_attempt(site, api):
     assert api.payment(request["paymentId"])["transactionId"] == winner
     listed = api.get("/payments", params={"requestBody": json.dumps({"filter": {"status": ["PAID"]}})}).json()
     assert listed["page"]["totalCount"] == 1
+
+
+def test_console_cancel_cancels_the_rest_with_trigger_console(site, api):
+    result = drv.pay(site, amount=9000)
+    api.cancel(result["response"]["paymentId"], amount=4000)
+    url = f"{site.url}/emulator/portone-v2/console/transactions/{result['txId']}/cancel"
+    payment = site.http.post(url, json={}, timeout=30).json()["payment"]
+    assert payment["status"] == "CANCELLED" and payment["amount"]["cancelled"] == 9000
+    assert [(c["totalAmount"], c["trigger"]) for c in payment["cancellations"]] == [(4000, "API"), (5000, "CONSOLE")]
+    assert site.http.post(url, json={}, timeout=30).status_code == 409
