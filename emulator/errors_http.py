@@ -1,5 +1,6 @@
 """The emulator's answers to requests it cannot route or take (404/405/413/500 ...): the PG's own error
-shape under /portone, /portone-v2 and /toss, a plain page elsewhere. Answers the PG views give themselves are untouched."""
+shape under /portone, /portone-v2 and /toss, a plain page elsewhere. Answers the PG views give themselves
+are untouched."""
 import json
 
 from flask import abort, current_app, request

@@ -127,8 +127,10 @@ def test_a_window_left_open_cannot_pay_twice(site, api):
 def test_requests_the_sdk_refuses_before_any_window(site, api):
     base = drv.payment_request(site)
     for change, code in (({"storeId": "store-nope"}, "StoreNotFound"), ({"channelKey": "nope"}, "ChannelNotFound"),
-                         ({"totalAmount": "1000"}, "RequestParseFailed"), ({"payMethod": "PAYPAL"}, "RequestParseFailed"),
-                         ({"orderName": None}, "RequestParseFailed"), ({"noticeUrls": ["ftp://x"]}, "RequestParseFailed")):
+                         ({"totalAmount": "1000"}, "RequestParseFailed"),
+                         ({"payMethod": "PAYPAL"}, "RequestParseFailed"), ({"orderName": None}, "RequestParseFailed"),
+                         ({"noticeUrls": ["ftp://x"]}, "RequestParseFailed"), ({"totalAmount": 0}, "RequestParseFailed"),
+                         ({"taxFreeAmount": 5000}, "RequestParseFailed"), ({"customer": "me"}, "RequestParseFailed")):
         result = drv.pay(site, request={**base, **change})
         assert result["refused"] and result["response"]["code"] == code, (change, result)
     refused(api.get("/payments/" + base["paymentId"]), 404, "PAYMENT_NOT_FOUND")
