@@ -121,3 +121,13 @@ def test_the_real_cdn_url_routed_to_the_emulator(page):
     pay(page).get_by_role("button", name="Approve the payment").click()
     assert response_of(page)["paymentId"] == payment_id
     assert drv.Api(page.site).payment(payment_id)["status"] == "PAID"
+
+
+def test_the_page_may_swap_in_the_other_channel_and_the_payment_says_so(page):
+    """A visitor can change channelKey in the page: the payment's channel.type tells the server which one."""
+    payment_id = open_page(page)
+    page.locator("#t-channel").select_option(drv.cfg(page.site, "LIVE_CHANNEL_KEY"))
+    pay(page).get_by_role("button", name="Approve the payment").click()
+    assert response_of(page)["paymentId"] == payment_id
+    live = drv.Api(page.site).payment(payment_id)
+    assert live["channel"]["type"] == "LIVE" and live["channel"]["pgMerchantId"] == "pgsandbox01"
