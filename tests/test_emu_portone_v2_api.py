@@ -130,7 +130,8 @@ def test_requests_the_sdk_refuses_before_any_window(site, api):
                          ({"totalAmount": "1000"}, "RequestParseFailed"),
                          ({"payMethod": "PAYPAL"}, "RequestParseFailed"), ({"orderName": None}, "RequestParseFailed"),
                          ({"noticeUrls": ["ftp://x"]}, "RequestParseFailed"), ({"totalAmount": 0}, "RequestParseFailed"),
-                         ({"taxFreeAmount": 5000}, "RequestParseFailed"), ({"customer": "me"}, "RequestParseFailed")):
+                         ({"taxFreeAmount": 5000}, "RequestParseFailed"), ({"customer": "me"}, "RequestParseFailed"),
+                         ({"currency": "won"}, "RequestParseFailed"), ({"country": "Korea"}, "RequestParseFailed")):
         result = drv.pay(site, request={**base, **change})
         assert result["refused"] and result["response"]["code"] == code, (change, result)
     refused(api.get("/payments/" + base["paymentId"]), 404, "PAYMENT_NOT_FOUND")

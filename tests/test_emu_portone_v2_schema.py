@@ -121,7 +121,8 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
         pending = drv.pay(site, "pending")["response"]["paymentId"]
         assert check(api.get("/payments/" + pending), "Payment")["status"] == "PAY_PENDING"
         for method in ("TRANSFER", "MOBILE", "EASY_PAY"):
-            check(api.get("/payments/" + drv.paid(site, pay_method=method, live=True)), "Payment")
+            check(api.get("/payments/" + drv.paid(site, pay_method=method, live=True, isEscrow=True,
+                                                  country="KR", isCulturalExpense=True)), "Payment")
 
         receiver.wait_for(14)
         assert until(lambda: all(w.get("status") for w in api.payment(payment_id)["webhooks"]))

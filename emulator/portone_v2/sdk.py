@@ -82,6 +82,12 @@ def parse(req):
     if len(req["paymentId"]) > 200 or len(req["orderName"]) > 200:
         raise Refusal("RequestParseFailed", "paymentId와 orderName은 200자 이하여야 합니다.")
     currency = req["currency"].removeprefix("CURRENCY_")
+    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise Refusal("RequestParseFailed", f"currency는 ISO 4217 통화 코드여야 합니다. (currency: {req['currency']})")
+    country = req.get("country")
+    if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isalpha()
+                                    and country.isupper()):
+        raise Refusal("RequestParseFailed", "country는 ISO 3166 국가 코드여야 합니다.")
     notice = req.get("noticeUrls") or []
     if not isinstance(notice, list):
         raise Refusal("RequestParseFailed", "noticeUrls는 문자열 배열이어야 합니다.")
@@ -111,7 +117,7 @@ def parse(req):
         else None,
         "is_escrow": 1 if req.get("isEscrow") is True else 0,
         "is_cultural": 1 if req.get("isCulturalExpense") is True else 0,
-        "country": req.get("country") if isinstance(req.get("country"), str) else None,
+        "country": country,
     }
 
 

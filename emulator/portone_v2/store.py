@@ -177,7 +177,7 @@ def to_api(row, with_webhooks=True):
     if row["country"]:
         out["country"] = row["country"]
     if row["is_escrow"]:
-        out["escrow"] = {"status": "REGISTERED"}
+        out["escrow"] = {"status": "BEFORE_REGISTERED"}   # no delivery registered yet
     if with_webhooks:
         out["webhooks"] = webhook_log(row["payment_id"])
     if status in PAID_LIKE or status in ("VIRTUAL_ACCOUNT_ISSUED", "PAY_PENDING"):
