@@ -131,7 +131,8 @@ def test_requests_the_sdk_refuses_before_any_window(site, api):
                          ({"payMethod": "PAYPAL"}, "RequestParseFailed"), ({"orderName": None}, "RequestParseFailed"),
                          ({"noticeUrls": ["ftp://x"]}, "RequestParseFailed"), ({"totalAmount": 0}, "RequestParseFailed"),
                          ({"taxFreeAmount": 5000}, "RequestParseFailed"), ({"customer": "me"}, "RequestParseFailed"),
-                         ({"currency": "won"}, "RequestParseFailed"), ({"country": "Korea"}, "RequestParseFailed")):
+                         ({"currency": "won"}, "RequestParseFailed"), ({"country": "Korea"}, "RequestParseFailed"),
+                         ({"easyPay": {"easyPayProvider": "MYPAY"}}, "RequestParseFailed")):
         result = drv.pay(site, request={**base, **change})
         assert result["refused"] and result["response"]["code"] == code, (change, result)
     refused(api.get("/payments/" + base["paymentId"]), 404, "PAYMENT_NOT_FOUND")

@@ -88,8 +88,10 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
         check(api.get("/payments/nope?storeId=other"), "GetPaymentError", 403)
 
         request = drv.payment_request(site, amount=10000, taxFreeAmount=1000, customData={"item": "shoes"},
-                                      customer={"fullName": "홍길동", "phoneNumber": "01012345678"},
-                                      products=[{"id": "shoes", "name": "신발", "amount": 10000, "quantity": 1}])
+                                      customer={"fullName": "홍길동", "phoneNumber": "01012345678", "gender": "MALE",
+                                                "birthYear": 1990, "address": {"country": "KR"}},
+                                      products=[{"id": "shoes", "name": "신발", "amount": 10000, "quantity": 1,
+                                                 "tag": 7, "link": "https://shop.example/shoes"}])
         payment_id = request["paymentId"]
         check(api.post(f"/payments/{payment_id}/pre-register", {"totalAmount": 10000, "currency": "KRW"}),
               "PreRegisterPaymentResponse")

@@ -22,7 +22,10 @@ USER_CANCEL = ("PAY_PROCESS_CANCELED", "사용자가 결제를 취소하였습�
 METHOD_LABELS = {"CARD": _l("Credit card"), "TRANSFER": _l("Bank transfer"), "VIRTUAL_ACCOUNT": _l("Virtual account"),
                  "MOBILE": _l("Mobile phone"), "EASY_PAY": _l("Easy pay")}
 CUSTOMER_FIELDS = {"customerId": "id", "fullName": "name", "email": "email", "phoneNumber": "phoneNumber",
-                   "zipcode": "zipcode", "birthYear": "birthYear", "gender": "gender"}
+                   "zipcode": "zipcode", "birthYear": "birthYear"}
+GENDERS = ("MALE", "FEMALE", "OTHER")
+EASY_PAY_PROVIDERS = ("KAKAOPAY", "NAVERPAY", "TOSSPAY", "PAYCO", "SAMSUNGPAY", "SSGPAY", "LPAY", "KPAY", "APPLEPAY",
+                      "SKPAY", "KB_APP", "TOSS_BRANDPAY")
 
 
 # --- the SDK stand-in script ---------------------------------------------------------------------
@@ -97,15 +100,22 @@ def parse(req):
     products = req.get("products")
     if products is not None and not (isinstance(products, list) and all(
             isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("name"), str)
-            and isinstance(p.get("amount"), int) and isinstance(p.get("quantity"), int) for p in products)):
+            and type(p.get("amount")) is int and type(p.get("quantity")) is int for p in products)):
         raise Refusal("RequestParseFailed", "products의 각 항목에는 id, name, amount, quantity가 필요합니다.")
+    products = [{k: v for k, v in p.items() if k in ("id", "name", "amount", "quantity")
+                 or k in ("tag", "code", "link") and isinstance(v, str)} for p in products or []]
     easy_pay = req.get("easyPay") if isinstance(req.get("easyPay"), dict) else {}
+    provider = easy_pay.get("easyPayProvider")
+    if provider is not None and provider not in EASY_PAY_PROVIDERS:
+        raise Refusal("RequestParseFailed", f"지원하지 않는 간편결제입니다. (easyPayProvider: {provider})")
+    person = {CUSTOMER_FIELDS[k]: str(v) for k, v in customer.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
+    if customer.get("gender") in GENDERS:
+        person["gender"] = customer["gender"]
     return {
         "payment_id": req["paymentId"], "store_id": req["storeId"], "channel_key": channel_key,
         "pay_method": req["payMethod"], "order_name": req["orderName"], "total_amount": total,
         "tax_free_amount": tax_free, "vat_amount": vat, "currency": currency,
-        "customer": json.dumps({CUSTOMER_FIELDS[k]: str(v) for k, v in customer.items()
-                                if k in CUSTOMER_FIELDS and v not in (None, "")}, ensure_ascii=False),
+        "customer": json.dumps(person, ensure_ascii=False),
         "products": json.dumps(products, ensure_ascii=False) if products else None,
         "custom_data": None if req.get("customData") is None else json.dumps(  # as the SDK's JSON.stringify
             req["customData"], ensure_ascii=False, separators=(",", ":")),
@@ -113,8 +123,7 @@ def parse(req):
         "redirect_url": _url(req["redirectUrl"], "redirectUrl") if req.get("redirectUrl") else None,
         "force_redirect": 1 if req.get("forceRedirect") is True else 0,
         "confirm_url": _url(req["confirmUrl"], "confirmUrl") if req.get("confirmUrl") else None,
-        "easy_pay_provider": easy_pay.get("easyPayProvider") if isinstance(easy_pay.get("easyPayProvider"), str)
-        else None,
+        "easy_pay_provider": provider,
         "is_escrow": 1 if req.get("isEscrow") is True else 0,
         "is_cultural": 1 if req.get("isCulturalExpense") is True else 0,
         "country": country,
