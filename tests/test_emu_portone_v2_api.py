@@ -132,7 +132,8 @@ def test_requests_the_sdk_refuses_before_any_window(site, api):
                          ({"noticeUrls": ["ftp://x"]}, "RequestParseFailed"), ({"totalAmount": 0}, "RequestParseFailed"),
                          ({"taxFreeAmount": 5000}, "RequestParseFailed"), ({"customer": "me"}, "RequestParseFailed"),
                          ({"currency": "won"}, "RequestParseFailed"), ({"country": "Korea"}, "RequestParseFailed"),
-                         ({"easyPay": {"easyPayProvider": "MYPAY"}}, "RequestParseFailed")):
+                         ({"easyPay": {"easyPayProvider": "MYPAY"}}, "RequestParseFailed"),
+                         ({"totalAmount": 2 ** 70}, "RequestParseFailed")):
         result = drv.pay(site, request={**base, **change})
         assert result["refused"] and result["response"]["code"] == code, (change, result)
     refused(api.get("/payments/" + base["paymentId"]), 404, "PAYMENT_NOT_FOUND")
@@ -186,6 +187,7 @@ def test_cancel_errors_change_nothing(site, api):
                                ({"amount": 1000, "taxFreeAmount": 600, "vatAmount": 500}, 409,
                                 "SUM_OF_PARTS_EXCEEDS_CANCEL_AMOUNT"),
                                ({"amount": -5}, 400, "INVALID_REQUEST"), ({"amount": 1.5}, 400, "INVALID_REQUEST"),
+                               ({"amount": 2 ** 70}, 400, "INVALID_REQUEST"),
                                ({"reason": ""}, 400, "INVALID_REQUEST")):
         refused(api.cancel(payment_id, **body), status, kind)
     refused(api.post(f"/payments/{payment_id}/cancel", {"amount": 100}), 400, "INVALID_REQUEST")   # no reason

@@ -21,6 +21,7 @@ PAYMENT_STATUSES = ("READY", "PENDING", "VIRTUAL_ACCOUNT_ISSUED", "PAID", "FAILE
 METHOD_TYPES = ("CARD", "TRANSFER", "VIRTUAL_ACCOUNT", "GIFT_CERTIFICATE", "MOBILE", "EASY_PAY",
                 "CONVENIENCE_STORE", "CRYPTO")
 MAX_PAGE_SIZE = 1000
+INT64_MAX = 2 ** 63 - 1     # the schema's int64 (and SQLite's INTEGER)
 NOT_FOUND = "결제 건이 존재하지 않습니다."
 
 
@@ -53,8 +54,8 @@ def integer(data, name, required=False, minimum=0):
         if required:
             raise Invalid(f"{name}은(는) 필수 입력 항목입니다.")
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise Invalid(f"{name}은(는) {minimum} 이상의 정수여야 합니다.")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= INT64_MAX:
+        raise Invalid(f"{name}은(는) {minimum} 이상의 정수(int64)여야 합니다.")
     return value
 
 

@@ -57,7 +57,7 @@ def _int(req, name, required=False):
     value = req.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2 ** 53 - 1:
         raise Refusal("RequestParseFailed", f"{name}은(는) 0 이상의 정수(number)여야 합니다.")
     return value
 
@@ -100,7 +100,8 @@ def parse(req):
     products = req.get("products")
     if products is not None and not (isinstance(products, list) and all(
             isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("name"), str)
-            and type(p.get("amount")) is int and type(p.get("quantity")) is int for p in products)):
+            and type(p.get("amount")) is int and type(p.get("quantity")) is int
+            and abs(p["amount"]) < 2 ** 53 and abs(p["quantity"]) < 2 ** 53 for p in products)):
         raise Refusal("RequestParseFailed", "products의 각 항목에는 id, name, amount, quantity가 필요합니다.")
     products = [{k: v for k, v in p.items() if k in ("id", "name", "amount", "quantity")
                  or k in ("tag", "code", "link") and isinstance(v, str)} for p in products or []]
