@@ -24,6 +24,7 @@ METHOD_LABELS = {"CARD": _l("Credit card"), "TRANSFER": _l("Bank transfer"), "VI
 CUSTOMER_FIELDS = {"customerId": "id", "fullName": "name", "email": "email", "phoneNumber": "phoneNumber",
                    "zipcode": "zipcode", "birthYear": "birthYear"}
 GENDERS = ("MALE", "FEMALE", "OTHER")
+MAX_NOTICE_URLS = 10     # the emulator's own bound (PortOne documents none)
 EASY_PAY_PROVIDERS = ("KAKAOPAY", "NAVERPAY", "TOSSPAY", "PAYCO", "SAMSUNGPAY", "SSGPAY", "LPAY", "KPAY", "APPLEPAY",
                       "SKPAY", "KB_APP", "TOSS_BRANDPAY")
 
@@ -92,8 +93,8 @@ def parse(req):
                                     and country.isupper()):
         raise Refusal("RequestParseFailed", "country는 ISO 3166 국가 코드여야 합니다.")
     notice = req.get("noticeUrls") or []
-    if not isinstance(notice, list):
-        raise Refusal("RequestParseFailed", "noticeUrls는 문자열 배열이어야 합니다.")
+    if not isinstance(notice, list) or len(notice) > MAX_NOTICE_URLS:
+        raise Refusal("RequestParseFailed", f"noticeUrls는 최대 {MAX_NOTICE_URLS}개의 URL 배열이어야 합니다.")
     customer = req.get("customer") or {}
     if not isinstance(customer, dict):
         raise Refusal("RequestParseFailed", "customer는 객체여야 합니다.")
