@@ -210,7 +210,8 @@ def pre_register(payment_id):
     data = body()
     check_store(data.get("storeId"))
     fields = {"storeId": data.get("storeId"), "totalAmount": integer(data, "totalAmount"),
-              "taxFreeAmount": integer(data, "taxFreeAmount"), "currency": text(data, "currency")}
+              "taxFreeAmount": integer(data, "taxFreeAmount"),
+              "currency": (text(data, "currency") or "").removeprefix("CURRENCY_") or None}
     if store.is_paid(payment_id):
         raise store.Refused("ALREADY_PAID", "결제가 이미 완료되었습니다.")
     store.preregister(payment_id, fields)
