@@ -111,6 +111,11 @@ def test_one_payment_id_may_be_tried_many_times_but_paid_once(site, api):
     again = drv.pay(site, "approve", request=request)
     assert again["refused"] and again["response"]["code"] == "PaymentAlreadyPaid"
     assert api.payment(request["paymentId"])["transactionId"] == third["txId"]
+    attempts = api.get(f"/payments/{request['paymentId']}/transactions").json()["items"]
+    assert [(t["id"], t["status"]) for t in attempts] == [(first["txId"], "FAILED"), (closed["txId"], "READY"),
+                                                          (third["txId"], "PAID")]
+    assert {t["paymentId"] for t in attempts} == {request["paymentId"]}
+    refused(api.get("/payments/nope/transactions"), 404, "PAYMENT_NOT_FOUND")
 
 
 def test_a_window_left_open_cannot_pay_twice(site, api):

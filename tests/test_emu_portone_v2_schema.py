@@ -109,6 +109,8 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
             check(api.cancel(payment_id, **body), "CancelPaymentError", status)
         check(api.cancel(payment_id), "CancelPaymentResponse")
         assert check(api.get("/payments/" + payment_id), "Payment")["status"] == "CANCELLED"
+        check(api.get(f"/payments/{payment_id}/transactions"), "GetPaymentTransactionsResponse")
+        check(api.get("/payments/nope/transactions"), "GetPaymentTransactionsError", 404)
         check(api.cancel(payment_id), "CancelPaymentError", 409)
         check(api.cancel("nope"), "CancelPaymentError", 404)
 
@@ -122,11 +124,16 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
         check(api.cancel(va_id), "CancelPaymentError", 400)
         pending = drv.pay(site, "pending")["response"]["paymentId"]
         assert check(api.get("/payments/" + pending), "Payment")["status"] == "PAY_PENDING"
+        retried = drv.payment_request(site)
+        for outcome in ("decline_refused", "close", "pending"):
+            drv.pay(site, outcome, request=retried)
+        items = check(api.get(f"/payments/{retried['paymentId']}/transactions"), "GetPaymentTransactionsResponse")
+        assert [t["status"] for t in items["items"]] == ["FAILED", "READY", "PAY_PENDING"]
         for method in ("TRANSFER", "MOBILE", "EASY_PAY"):
             check(api.get("/payments/" + drv.paid(site, pay_method=method, live=True, isEscrow=True,
                                                   country="KR", isCulturalExpense=True)), "Payment")
 
-        receiver.wait_for(14)
+        receiver.wait_for(18)
         assert until(lambda: all(w.get("status") for w in api.payment(payment_id)["webhooks"]))
         check(api.get("/payments/" + payment_id), "Payment")                     # with its webhook log
         hook_id = api.payment(payment_id)["webhooks"][0]["id"]
@@ -135,7 +142,7 @@ def test_every_answer_of_a_payments_life_matches_the_schema(site):
 
         listed = check(api.get("/payments", params={"requestBody": json.dumps(
             {"page": {"number": 0, "size": 50}, "filter": {"sortBy": "STATUS_CHANGED_AT"}})}), "GetPaymentsResponse")
-        assert listed["page"]["totalCount"] == 7
+        assert listed["page"]["totalCount"] == 8
         check(api.get("/payments", params={"requestBody": '{"page": 1}'}), "GetPaymentsError", 400)
 
         confirm_request = drv.payment_request(site, confirmUrl=receiver.url)

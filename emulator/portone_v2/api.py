@@ -138,6 +138,17 @@ def get_payment(payment_id):
     return answer(store.to_api(_payment_or_404(payment_id)))
 
 
+@bp.get("/payments/<path:payment_id>/transactions")
+@authorized
+def transactions(payment_id):
+    """Every attempt of one paymentId, oldest first (many may fail, one at most is paid)."""
+    check_store(request.args.get("storeId"))
+    rows = store.attempts(payment_id)
+    if not rows:
+        raise store.Refused("PAYMENT_NOT_FOUND", NOT_FOUND)
+    return answer({"items": [store.to_transaction(r) for r in rows]})
+
+
 def _filter(data):
     """GET /payments `filter`, checked against the schema's types; times as UNIX s."""
     f = data.get("filter") or {}

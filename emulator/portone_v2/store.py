@@ -194,6 +194,17 @@ def to_api(row, with_webhooks=True):
     return out
 
 
+def to_transaction(row):
+    """One attempt as PaymentTransaction: the payment object of its status, its own id, the paymentId."""
+    out = to_api(row, with_webhooks=False)
+    for name in ("transactionId", "origin", "disputes"):
+        out.pop(name, None)
+    if row["status"] == "PAID":
+        out.pop("cancellations")
+    out.update(id=row["tx_id"], paymentId=row["payment_id"])
+    return out
+
+
 def search(f):
     """Every payment's shown attempt matching the GET /payments filter f (already validated), sorted."""
     ts_column = "status_changed_at" if f.get("timestampType") == "STATUS_CHANGED_AT" else "requested_at"
