@@ -20,6 +20,14 @@ DEFAULTS = {
     "EMULATOR_PORTONE_IMP_SECRET": "emulator_imp_secret_0000000000000000000000000000000000000000",
     "EMULATOR_PORTONE_WEBHOOK_URL": "",      # console URL; a request's notice_url overrides it
     "EMULATOR_PORTONE_WEBHOOK_FORMAT": "json",  # json | form
+    "EMULATOR_PORTONE_V2_STORE_ID": "store-00000000-0000-4000-8000-000000000000",
+    "EMULATOR_PORTONE_V2_CHANNEL_KEY": "channel-key-test-00000000-0000-4000-8000-000000000000",  # the TEST channel
+    "EMULATOR_PORTONE_V2_LIVE_CHANNEL_KEY": "channel-key-live-00000000-0000-4000-8000-000000000000",  # plays LIVE
+    "EMULATOR_PORTONE_V2_API_SECRET": "emulator_v2_api_secret_000000000000000000000000000000000000000000000000",
+    "EMULATOR_PORTONE_V2_WEBHOOK_SECRET": "whsec_ZW11bGF0b3ItdjItd2ViaG9vay1zZWNyZXQtMDAwMDAwMDA=",
+    "EMULATOR_PORTONE_V2_WEBHOOK_SECRET_2": "",  # a second active secret (rotation): webhooks carry both signatures
+    "EMULATOR_PORTONE_V2_WEBHOOK_URL": "",       # console URL; requestPayment's noticeUrls override it
+    "EMULATOR_PORTONE_V2_WEBHOOK_VERSION": "2024-04-25",  # 2024-04-25 | 2024-01-01 (legacy body)
     "EMULATOR_TOSS_WEBHOOK_URL": "",          # empty: <site that loaded the widget>/webhooks/toss
     "EMULATOR_WEBHOOK_TIME_SCALE": "1",       # seconds per documented minute of retry delay
     "EMULATOR_PORTONE_MERCHANT_NAME": "PG Sandbox",  # the merchant the hosted windows show
@@ -52,8 +60,10 @@ def create_app(test_config=None):
     webhooks.init_app(app)
 
     from .portone import bp as portone_bp
+    from .portone_v2 import bp as portone_v2_bp
     from .toss import bp as toss_bp
     app.register_blueprint(portone_bp, url_prefix="/portone")
+    app.register_blueprint(portone_v2_bp, url_prefix="/portone-v2")
     app.register_blueprint(toss_bp, url_prefix="/toss")
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(clock.bp)

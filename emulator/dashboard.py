@@ -10,9 +10,9 @@ bp = Blueprint("dashboard", __name__)
 
 def _sections():
     """Each PG package may offer `dashboard_context()`; its template is '<pg>/dashboard.html'."""
-    from . import portone, toss
+    from . import portone, portone_v2, toss
     out = []
-    for name, module in (("portone", portone), ("toss", toss)):
+    for name, module in (("portone", portone), ("portone_v2", portone_v2), ("toss", toss)):
         fn = getattr(module, "dashboard_context", None)
         if fn is not None:
             out.append((f"{name}/dashboard.html", fn()))

@@ -1,5 +1,6 @@
 """The emulator's answers to requests it cannot route or take (404/405/413/500 ...): the PG's own error
-shape under /portone and /toss, a plain page elsewhere. Answers the PG views give themselves are untouched."""
+shape under /portone, /portone-v2 and /toss, a plain page elsewhere. Answers the PG views give themselves
+are untouched."""
 import json
 
 from flask import abort, current_app, request
@@ -16,6 +17,8 @@ def _answer(status, title):
     browser = any(kind == "text/html" for kind, _q in request.accept_mimetypes)
     if browser:                         # a person (e.g. a window page that does not exist)
         body = None
+    elif path.startswith("/portone-v2/"):  # PortOne V2's {type, message}
+        body = {"type": "INVALID_REQUEST", "message": title}
     elif path.startswith("/portone/"):  # PortOne's envelope, as its REST API sends every error
         body = {"code": -1, "message": title, "response": None}
     elif path.startswith("/toss/"):     # Toss's {code, message}

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import clock, db
 
-# target -> (method, [path patterns under /emulator/<pg>]); "webhook" has no path.
+# target -> (method, [path patterns under /emulator/<pg's URL prefix>]); "webhook" has no path.
 TARGETS = {
     "portone": {
         "get_token": ("POST", ["/users/getToken"]),
@@ -35,6 +35,16 @@ TARGETS = {
         "find_payment": ("GET", ["/payments/find/{merchant_uid}", "/payments/find/{merchant_uid}/{status}"]),
         "cancel": ("POST", ["/payments/cancel"]),
         "prepare": ("POST", ["/payments/prepare"]),
+        "webhook": (None, []),
+    },
+    "portone_v2": {
+        "login": ("POST", ["/login/api-secret"]),
+        "get_payment": ("GET", ["/payments/{paymentId}"]),
+        "list_payments": ("GET", ["/payments"]),
+        "pre_register": ("POST", ["/payments/{paymentId}/pre-register"]),
+        "cancel": ("POST", ["/payments/{paymentId}/cancel"]),
+        "confirm": ("POST", ["/payments/{paymentId}/confirm"]),
+        "resend_webhook": ("POST", ["/payments/{paymentId}/resend-webhook"]),
         "webhook": (None, []),
     },
     "toss": {
@@ -46,6 +56,7 @@ TARGETS = {
         "webhook": (None, []),
     },
 }
+PREFIXES = {"portone_v2": "portone-v2"}   # a pg whose URL prefix is not its name
 REST_KINDS = ("error_5xx", "timeout_before", "timeout_after", "down")
 WEBHOOK_KINDS = ("duplicate", "reorder", "late", "never")
 MAX_COUNT = 1000
@@ -64,6 +75,7 @@ KIND_LABELS = {
 
 # PortOne does not document the body of its 5xx answers; the envelope is its usual one.
 PORTONE_5XX = {"code": -1, "message": "Internal Server Error", "response": None}
+PORTONE_V2_5XX = {"type": "INTERNAL_SERVER_ERROR", "message": "Internal Server Error"}
 TOSS_5XX = {"code": "FAILED_INTERNAL_SYSTEM_PROCESSING",
             "message": "내부 시스템 처리 작업이 실패했습니다. 잠시 후 다시 시도해주세요."}
 
@@ -75,7 +87,7 @@ def _compile():
     for pg, targets in TARGETS.items():
         for target, (method, patterns) in targets.items():
             for pattern in patterns:
-                regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(f"/{pg}{pattern}"))
+                regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(f"/{PREFIXES.get(pg, pg)}{pattern}"))
                 out.append((method, re.compile(regex), pg, target))
     return out
 
@@ -181,7 +193,7 @@ def _ref():
     """The payment or order the request is about, for the log (body first, then the URL)."""
     data = request.get_json(silent=True) if request.is_json else request.form
     if hasattr(data, "get"):
-        for name in ("orderId", "merchant_uid", "paymentKey", "imp_uid"):
+        for name in ("orderId", "merchant_uid", "paymentKey", "imp_uid", "paymentId"):
             value = data.get(name)
             if isinstance(value, str) and value:
                 return value[:100]
@@ -230,7 +242,7 @@ def after_request(response):
 
 
 def _error(pg, status, kind):
-    body = PORTONE_5XX if pg == "portone" else TOSS_5XX
+    body = {"portone": PORTONE_5XX, "portone_v2": PORTONE_V2_5XX}.get(pg, TOSS_5XX)
     resp = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
                                       content_type="application/json; charset=UTF-8")
     resp.headers["X-Emulator-Fault"] = kind

@@ -8,6 +8,7 @@ per minute and measured on the emulator's clock (moving the clock makes retries 
 import json
 import threading
 import time
+from urllib.parse import urlencode
 
 import requests
 from flask import current_app
@@ -22,6 +23,10 @@ CLAIM_S = 60.0
 
 _dispatchers = {}
 _lock = threading.Lock()
+
+# pg -> fn(delivery_row, body_text, config) -> headers: a PG that signs its webhooks (PortOne V2)
+# gets the exact body text to sign for each attempt, and that text is what is sent.
+SIGNERS = {}
 
 
 def enqueue(pg, event, payment_ref, url, payload, *, content_type="json", schedule=(), delay_s=0.0):
@@ -68,16 +73,16 @@ def wake():
     with _lock:
         d = _dispatchers.get(path)
         if d is None or not d.is_alive():
-            d = _Dispatcher(path, app.config["EMULATOR_WEBHOOK_TIME_SCALE"])
+            d = _Dispatcher(path, app.config["EMULATOR_WEBHOOK_TIME_SCALE"], app.config)
             _dispatchers[path] = d
             d.start()
     d.event.set()
 
 
 class _Dispatcher(threading.Thread):
-    def __init__(self, path, scale):
+    def __init__(self, path, scale, config=None):
         super().__init__(daemon=True, name="webhook-dispatcher")
-        self.path, self.scale = path, scale
+        self.path, self.scale, self.config = path, scale, config
         self.event = threading.Event()
         self.session = requests.Session()
 
@@ -126,10 +131,15 @@ class _Dispatcher(threading.Thread):
         started = time.time()
         status_code, error, text = None, None, ""
         try:
-            if d["content_type"] == "form":
-                resp = self.session.post(d["url"], data=payload, timeout=(3, 10))
-            else:
-                resp = self.session.post(d["url"], json=payload, timeout=(3, 10))
+            kwargs = {"data": payload} if d["content_type"] == "form" else {"json": payload}
+            signer = SIGNERS.get(d["pg"])
+            if signer is not None:
+                form = d["content_type"] == "form"
+                text = urlencode(payload) if form else d["body"]
+                kwargs = {"data": text.encode(), "headers": {
+                    "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
+                    **signer(d, text, self.config)}}
+            resp = self.session.post(d["url"], timeout=(3, 10), **kwargs)
             status_code, text = resp.status_code, resp.text[:2000]
         except requests.RequestException as e:
             error = type(e).__name__

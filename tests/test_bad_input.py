@@ -26,6 +26,7 @@ SKIPPED = {
     "emulator:static": "the emulator's static files",
     "emulator:portone.static": "the emulated PortOne's static files",
     "emulator:toss.static": "the emulated Toss's static files",
+    "emulator:portone_v2.static": "the emulated PortOne V2's static files",
 }
 # A generated request may legitimately change a stored order here, and only in this way.
 ALLOWED_CHANGES = {
@@ -41,7 +42,10 @@ FIELDS = ["pg", "product_id", "quantity", "coupons", "buyer_name", "buyer_email"
           "paymentType", "code", "message", "eventType", "data", "secret", "createdAt", "phase", "name",
           "summary", "to", "outcome", "user_code", "params", "sdk", "page_url", "clientKey", "customerKey",
           "orderName", "method", "successUrl", "failUrl", "transactionKey", "lang", "after", "a", "b", "before",
-          "verdict", "csrf_token", "cancelAmount", "cancelReason", "reason", "checksum", "order_id", "step"]
+          "verdict", "csrf_token", "cancelAmount", "cancelReason", "reason", "checksum", "order_id", "step",
+          "request", "pageUrl", "paymentId", "storeId", "channelKey", "totalAmount", "currency", "payMethod",
+          "apiSecret", "refreshToken", "paymentToken", "txId", "webhookId", "filter", "page",
+          "currentCancellableAmount", "refundAccount", "taxFreeAmount", "vatAmount", "requestBody"]
 NASTY = ["", " ", "0", "-1", "1e309", "NaN", "null", "true", "[]", "{}", "<script>alert(1)</script>",
          "\"><img src=x onerror=alert(1)>", "'; DROP TABLE orders; --", "../../etc/passwd", "%00", "\x00",
          "한글 이름", "🙂" * 30, "x" * 5000, "order-", "imp_", "tgen_", "paid", "DONE", "approve", "slow",

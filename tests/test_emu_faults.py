@@ -265,7 +265,7 @@ def test_toss_webhook_fault_does_not_touch_portone(site, receiver):
 # ---- control API and dashboard --------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, words", [
-    ({"pg": "paypal", "target": "confirm", "kind": "error_5xx"}, "pg must be one of: portone, toss"),
+    ({"pg": "paypal", "target": "confirm", "kind": "error_5xx"}, "pg must be one of: portone, portone_v2, toss"),
     ({"pg": "portone", "target": "confirm", "kind": "error_5xx"}, "target for portone must be one of"),
     ({"pg": "toss", "target": "webhook", "kind": "error_5xx"}, "kind for toss webhook must be one of: duplicate"),
     ({"pg": "toss", "target": "confirm", "kind": "never"}, "kind for toss confirm must be one of: error_5xx"),

@@ -6,8 +6,9 @@ ENGLISH = {"Accept-Language": "en"}  # labels and summaries in English (the emul
 
 
 def arm(site, pg, target, kind, count=None):
-    """Arm one fault; returns the fault as JSON. pg: portone | toss. target: an endpoint name
-    (portone: get_token, get_payment, find_payment, cancel, prepare; toss: confirm, get_payment,
+    """Arm one fault; returns the fault as JSON. pg: portone | portone_v2 | toss. target: an endpoint name
+    (portone: get_token, get_payment, find_payment, cancel, prepare; portone_v2: login, get_payment,
+    list_payments, pre_register, cancel, confirm, resend_webhook; toss: confirm, get_payment,
     get_by_order, cancel, create) or 'webhook'. kind: error_5xx | timeout_before | timeout_after | down,
     or for 'webhook': duplicate | reorder | late | never. count: requests affected (0 = until cleared;
     None: 1, or 2 for reorder)."""

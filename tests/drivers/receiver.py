@@ -13,6 +13,7 @@ class Receiver:
 
     def __init__(self, fail_first=0, path="/hook"):
         self.fail_first, self.hits = fail_first, []      # hits: (path, content type, body text)
+        self.headers = []                                # each request's headers (a dict), in hits' order
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
         self.url = self.origin + path
@@ -20,6 +21,7 @@ class Receiver:
 
     @Request.application
     def wsgi(self, request):
+        self.headers.append(dict(request.headers))
         self.hits.append((request.path, request.content_type or "", request.get_data(as_text=True)))
         return Response("no", 500) if len(self.hits) <= self.fail_first else Response("ok")
 
