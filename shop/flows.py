@@ -194,9 +194,10 @@ def exchange_sections(step):
         if resp.get("body") not in (None, ""):
             out.append({"title": _("Response body"), "kind": "body", "text": _pretty(resp.get("body"))})
     if ex.get("error"):
+        text = {"timeout": _("timeout: the PG may or may not have acted"),
+                "refused": _("refused: this address is not a configured PG, so nothing was sent")}
         out.append({"title": _("No answer"), "kind": "error",
-                    "text": _("timeout: the PG may or may not have acted") if ex["error"] == "timeout"
-                    else _("the PG could not be reached: nothing was sent")})
+                    "text": text.get(ex["error"], _("the PG could not be reached: nothing was sent"))})
     rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error")}
     if rest:
         title = _("Reported by the browser") if step["reported"] else _("Data")

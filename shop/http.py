@@ -9,7 +9,7 @@ from urllib3.exceptions import ProtocolError
 
 from i18n import msg
 
-from . import redact, steps
+from . import config, redact, steps
 
 _local = threading.local()
 
@@ -25,6 +25,10 @@ class PGTimeout(PGError):
 
 class PGUnreachable(PGError):
     """The connection failed before the request was sent: the PG did not act."""
+
+
+class ForeignOrigin(PGUnreachable):
+    """The URL is not on a configured PG origin: refused before anything (a key, a token) was sent."""
 
 
 def _sent(error):
@@ -68,9 +72,16 @@ def call(order_id, phase, name, method, url, *, provider, summary, headers=None,
                             "body": redact.body(request_body),
                             "encoding": "json" if json_body is not None else ("form" if form else None)}}
     started = time.time()
+    if config.origin(url) not in config.pg_origins():
+        exchange["error"] = "refused"
+        _record(order_id, phase, name, provider,
+                msg("%(what)s: refused, %(origin)s is not a configured PG (nothing was sent)", what=summary,
+                    origin=config.origin(url)), exchange, started, "fault", "fail")
+        raise ForeignOrigin(name)
     try:
+        # No redirects: a 307 would send the same body (imp_secret) to wherever it points.
         resp = _session().request(method, url, headers=headers, json=json_body, data=form,
-                                  params=params, timeout=timeout)
+                                  params=params, timeout=timeout, allow_redirects=False)
     except requests.RequestException as e:
         if _sent(e):
             exchange["error"] = "timeout"

@@ -4,6 +4,7 @@ import secrets
 
 from flask import abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 
 from . import config
 
@@ -41,9 +42,9 @@ def _check_csrf():
 def content_security_policy():
     """Only this site (and the emulator, and in live mode the PG's hosts) may serve scripts."""
     extra = []
-    emu = current_app.config["EMULATOR_URL"]
-    if emu:
-        extra.append(emu.split("/", 3)[0] + "//" + emu.split("/", 3)[2])
+    emu = config.origin(config.emulator_url())
+    if any(config.mode(p) == "emulator" for p in config.PROVIDERS) and emu != _own_origin():
+        extra.append(emu)     # the page is browsed under an ALLOWED_HOSTS name, or the emulator runs apart
     for provider in config.PROVIDERS:
         if config.mode(provider) == "live":
             extra += config.LIVE[provider]["hosts"]
@@ -54,6 +55,14 @@ def content_security_policy():
         "default-src 'self'", f"script-src {hosts}", f"connect-src {hosts}", f"frame-src {hosts}",
         f"img-src 'self' data: {' '.join(extra)}".strip(), f"style-src {style}", f"form-action {hosts}",
         "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"])
+
+
+def _own_origin():
+    """The page's origin; None for a request whose Host is not trusted (its answer is a 400)."""
+    try:
+        return config.origin(request.host_url)
+    except SecurityError:
+        return None
 
 
 def _headers(response):
@@ -68,3 +77,4 @@ def init_app(app):
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["site_url"] = config.site_url
