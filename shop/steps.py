@@ -107,11 +107,13 @@ def check(order_id, phase, name, summary, ok, expected, actual):
 
 
 def _str(value, clean=redact.text):
+    """A compared value as stored: a msg() as a message, anything else as plain text (i18n.stored wraps
+    text that could be mistaken for a stored message, so a PG's or a browser's value stays data)."""
     if value is None:
         return None
     if isinstance(value, i18n.Msg):      # words, shown in the reader's language (data stays as it is)
         return i18n.stored(value, clean)
-    return clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return i18n.stored(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), clean)
 
 
 def for_order(order_id, after_id=0, limit=1000):
