@@ -25,9 +25,10 @@ def create_app(test_config=None, emulator_config=None):
     app.register_blueprint(portone_views.bp)
     app.register_blueprint(toss_views.bp)
     app.register_blueprint(reconcile.bp)
-    from shop import code, walkthrough
+    from shop import code, prune, walkthrough
     app.register_blueprint(walkthrough.bp)
     app.register_blueprint(code.bp)
+    prune.init_app(app)
     lab_views.init_app(app)  # the attack lab, only while both PGs are the emulator
     if app.config["BENCH_ROUTES"]:
         from shop import bench

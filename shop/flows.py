@@ -198,7 +198,9 @@ def exchange_sections(step):
                 "refused": _("refused: this address is not a configured PG, so nothing was sent")}
         out.append({"title": _("No answer"), "kind": "error",
                     "text": text.get(ex["error"], _("the PG could not be reached: nothing was sent"))})
-    rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error")}
+    if ex.get("truncated"):
+        out.append({"title": _("Truncated"), "kind": "error", "text": str(ex["truncated"])})
+    rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error", "truncated")}
     if rest:
         title = _("Reported by the browser") if step["reported"] else _("Data")
         out.append({"title": title, "kind": "body", "text": _pretty(rest.get("browser", rest))})
