@@ -1,5 +1,4 @@
 """The one door for the shop's calls to a PG: timeouts always, typed errors, each call a step."""
-import json
 import threading
 import time
 
@@ -9,7 +8,7 @@ from urllib3.exceptions import ProtocolError
 
 from i18n import msg
 
-from . import config, redact, steps
+from . import config, redact, safejson, steps
 
 _local = threading.local()
 
@@ -49,7 +48,7 @@ def _session():
 def _body_of(text, content_type):
     if "json" in (content_type or ""):
         try:
-            return json.loads(text)
+            return safejson.loads(text)
         except ValueError:
             pass
     return text[:20000] if text else text
