@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 import i18n
 
-from . import config, diagram, explain, orders, redact, steps
+from . import config, diagram, explain, orders, privacy, redact, steps
 from .db import get_db
 
 bp = Blueprint("flows", __name__)
@@ -289,10 +289,13 @@ def step_view(step, start):
 
 
 def flow_data(order):
-    """The order summary and every step, ready for the page and the JSON answers."""
+    """The order summary and every step, ready for the page and the JSON answers (the buyer's personal
+    data masked unless this browser placed the order), the raw rows, and the mask (None: nothing hidden)."""
     rows = steps.for_order(order["id"], limit=5000)
     start = min([order["created_at"]] + [s["started_at"] for s in rows[:1]])
-    return order_summary(order), [step_view(s, start) for s in rows], rows
+    summary, views = order_summary(order), [step_view(s, start) for s in rows]
+    mask = privacy.masker(order, rows)
+    return (summary, views, rows, mask) if mask is None else (mask(summary), mask(views), rows, mask)
 
 
 def _order_or_404(order_id):
@@ -355,7 +358,8 @@ def flow_steps(order_id):
     rows = steps.for_order(order_id, after)
     for s in rows:
         s["summary"] = i18n.render(s["summary"])
-    return jsonify(order_id=order_id, status=order["status"], steps=rows)
+    mask = privacy.masker(order, steps.for_order(order_id, limit=5000) if after else rows)
+    return jsonify(order_id=order_id, status=order["status"], steps=mask(rows) if mask else rows)
 
 
 @bp.get("/flows")
@@ -392,36 +396,36 @@ def compare():
     b_id = request.args.get("b") or latest("toss")
     a = _order_or_404(a_id) if a_id else None
     b = _order_or_404(b_id) if b_id else None
-    a_steps = flow_data(a)[1] if a else []
-    b_steps = flow_data(b)[1] if b else []
+    a_order, a_steps = flow_data(a)[:2] if a else (None, [])
+    b_order, b_steps = flow_data(b)[:2] if b else (None, [])
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
              "difference": str(explain.DIFFERENCES[p]),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
-    return render_template("flows/compare.html", a=order_summary(a) if a else None,
-                           b=order_summary(b) if b else None, rows=rows)
+    return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows)
 
 
 @bp.get("/flows/<order_id>")
 def flow(order_id):
     order = _order_or_404(order_id)
-    summary, views, rows = flow_data(order)
+    summary, views, rows, mask = flow_data(order)
     for v in views:
         v["elapsed"], v["took"] = _elapsed(v["t_ms"]), _duration(v["duration_ms"])
         v["sections"] = exchange_sections(v)
+    drawn = diagram.layout(order, rows)
     return render_template("flow.html", order=summary, steps=views,
-                           diagram=diagram.layout(order, rows), phases=steps.PHASES)
+                           diagram=mask(drawn) if mask else drawn, phases=steps.PHASES)
 
 
 @bp.get("/api/flows/<order_id>")
 def api_flow(order_id):
-    summary, views, _rows = flow_data(_order_or_404(order_id))
+    summary, views, _rows, _mask = flow_data(_order_or_404(order_id))
     return jsonify(order=summary, steps=views)
 
 
 @bp.get("/flows/<order_id>.json")
 def flow_download(order_id):
-    summary, views, _rows = flow_data(_order_or_404(order_id))
+    summary, views, _rows, _mask = flow_data(_order_or_404(order_id))
     resp = jsonify(order=summary, steps=views)
     resp.headers["Content-Disposition"] = f'attachment; filename="flow-{order_id}.json"'
     return resp

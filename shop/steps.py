@@ -23,10 +23,10 @@ VERDICTS = ("pass", "fail", "info", None)
 # What one flow and one exchange may store, so that nobody can grow the log (or a flow's page) by
 # posting: a webhook flood naming one order stores at most MAX_FLOW_STEPS steps, and their exchanges at
 # most MAX_FLOW_EXCHANGE characters. Whatever is cut says so ("[truncated: …]").
-MAX_TEXT = 1000                # characters of one stored value (a summary's value, expected, actual)
+MAX_TEXT = 500                 # characters of one stored value (a summary's value, expected, actual)
 MAX_EXCHANGE = 16 * 1024       # characters of one step's exchange (JSON: headers and bodies included)
 MAX_FLOW_EXCHANGE = 256 * 1024  # characters of exchanges one flow stores; later steps keep only the mark
-MAX_FLOW_STEPS = 300           # steps one flow stores; then one step says the log is full
+MAX_FLOW_STEPS = 600           # steps one flow stores (a 50-request storm makes ~300); then one says it is full
 TRUNCATED = "[truncated: {n} more {what}]"
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

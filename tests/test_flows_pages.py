@@ -49,6 +49,15 @@ class StubPG:
 
 
 @pytest.fixture
+def client(app):
+    """The buyer of new_order()'s orders: sees its flows unmasked (tests/test_privacy.py: anyone else)."""
+    c = app.test_client()
+    with c.session_transaction() as s:
+        s["customer_key"] = "cust_test"
+    return c
+
+
+@pytest.fixture
 def pg(app):
     stub = StubPG()
     app.config["EMULATOR_URL"] = stub.url + "/emulator"    # the one origin the shop may call
