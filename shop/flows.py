@@ -25,6 +25,7 @@ ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", 
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
 LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+PRIVATE_COLUMNS = ("customer_key", "buyer_name", "buyer_email", "vbank")   # read to mask the reason, never shown
 
 
 class BadFilter(ValueError):
@@ -63,7 +64,7 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
     Each query walks one of the created_at indexes and stops after limit+1 rows, whatever the
     table's size; several statuses are read one index range each and merged.
     """
-    cols = ", ".join(LIST_COLUMNS)
+    cols = ", ".join(LIST_COLUMNS + PRIVATE_COLUMNS)
     where, args = [], []
     if cursor:
         where.append("created_at <= ? AND (created_at < ? OR id < ?)")
@@ -95,10 +96,12 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
 
 
 def _flow_row(r):
+    mask = privacy.masker(r)
+    reason = i18n.render(r["reason"])
     return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
             "status": r["status"], "status_title": str(_status_title(r["status"])),
-            "verdict": explain.verdict_of(r["status"]), "reason": i18n.render(r["reason"]),
+            "verdict": explain.verdict_of(r["status"]), "reason": mask(reason) if mask else reason,
             "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
 
 

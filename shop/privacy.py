@@ -39,11 +39,15 @@ def _collect(node, found):
     elif isinstance(node, list):
         for v in node:
             _collect(v, found)
-    elif isinstance(node, str) and node[:1] in ("{", "["):      # JSON kept as text (the order's vbank)
-        try:
-            _collect(json.loads(node), found)
-        except ValueError:
-            pass
+
+
+def _account(vbank):
+    """The account number in the order's stored virtual account ({bank, number, holder, due})."""
+    try:
+        number = json.loads(vbank or "null")
+    except ValueError:
+        return None
+    return str(number.get("number") or "") if isinstance(number, dict) else None
 
 
 def masker(order, rows=()):
@@ -52,8 +56,7 @@ def masker(order, rows=()):
     and wherever one of those values appears in a text (also URL-encoded)."""
     if owns(order):
         return None
-    found = {order["buyer_name"], order["buyer_email"]}
-    _collect(order["vbank"] or "", found)
+    found = {order["buyer_name"], order["buyer_email"], _account(order["vbank"])}
     for row in rows:
         _collect(row.get("exchange"), found)
     variants = {form for v in found if v and len(v) >= 2 for form in (v, quote(v, safe=""), quote_plus(v))}
