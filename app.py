@@ -27,6 +27,8 @@ def create_app(test_config=None, emulator_config=None):
         app.register_blueprint(importlib.import_module(f"shop.{provider.id}.views").bp)
     app.register_blueprint(reconcile.bp)
     viewer.init_app(app)   # the sandbox's own pages: flows, compare, walkthrough, source pages
+    from shop import prune
+    prune.init_app(app)
     lab_views.init_app(app)  # the attack lab, only while both PGs are the emulator
     if app.config["BENCH_ROUTES"]:
         from viewer import bench

@@ -4,9 +4,11 @@ stored messages (msg(), render()) shown in the reader's language.
 The choice lives in a plain `lang` cookie (not the session), so the shop's pages and the
 emulator's hosted windows, which are two apps, always speak the same language.
 """
+import functools
 import json
 import os
 
+from babel.messages.pofile import read_po
 from flask import g, request
 from flask_babel import Babel, get_locale, gettext
 
@@ -49,6 +51,22 @@ def _remember(response):
 #   * an int under a key ending in `_won` is money: 15,000원 in Korean, KRW 15,000 in English.
 # `msg` is an extraction keyword (Makefile BABEL_KEYWORDS), so every msgid lands in the catalog.
 # Plain text (the PG's own words, rows written before messages were stored) renders as it is.
+#
+# Stored text is data, never code: a stored message is rendered only when its msgid is one the code
+# defines (a msgid of the extracted catalog, CATALOG); anything else, e.g. a paymentKey that looks like
+# {"m": "%(a)99999999s", "v": {...}}, is shown as the plain text it is, never used as a format string.
+CATALOG = os.path.join(ROOT, "translations", "ko", "LC_MESSAGES", "messages.po")
+
+
+@functools.cache
+def known_msgids():
+    """Every msgid the code defines: the extracted catalog (make translations-update keeps it whole)."""
+    with open(CATALOG, "rb") as f:
+        return frozenset(m.id for m in read_po(f) if isinstance(m.id, str) and m.id)
+
+
+def _known(data):
+    return isinstance(data, dict) and isinstance(data.get("m"), str) and data["m"] in known_msgids()
 
 class Msg(str):
     """A catalog message and its values, as the JSON text stored in a TEXT column (see msg())."""
@@ -106,19 +124,20 @@ def _loaded(text):
 
 
 def parse(text):
-    """The stored message {"m", "v"} in text, or None for plain text."""
+    """The stored message {"m", "v"} in text (its msgid one the code defines), or None for plain text."""
     data = _loaded(text)
-    return data if data is not None and isinstance(data.get("m"), str) else None
+    return data if _known(data) else None
 
 
 def render(text):
-    """Stored text in this request's language: a stored message rendered, plain text as it is."""
+    """Stored text in this request's language: a stored message of the catalog rendered, any other
+    text as it is."""
     data = _loaded(text)
     if data is None:
         return text
-    if isinstance(data.get("m"), str):
+    if _known(data):
         return _render(data)
-    return data["t"] if isinstance(data.get("t"), str) else text
+    return data["t"] if isinstance(data.get("t"), str) and len(data) == 1 else text
 
 
 def _render(data):
@@ -131,8 +150,10 @@ def _render(data):
 
 
 def _value(key, value):
-    if isinstance(value, dict) and isinstance(value.get("m"), str):
+    if _known(value):
         return _render(value)
+    if isinstance(value, dict):
+        return _dumps(value)     # not a message the code defines: data
     if isinstance(value, list):
         return "; ".join(str(_value(key, v)) for v in value)
     if key.endswith("_won") and isinstance(value, int) and not isinstance(value, bool):

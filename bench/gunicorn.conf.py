@@ -32,9 +32,16 @@ if not os.environ.get("EMULATOR_SECRET_KEY"):
 
 
 def when_ready(server):
-    """With SERVE_STOP_WITH_PID set (the benchmark and the tests set it), stop when that process ends,
-    so a killed test run leaves no server behind."""
+    """SITE_URL (where the shop finds itself and its mounted emulator: never from a request's Host)
+    defaults to the address gunicorn listens on, when neither the environment nor .env sets it, and
+    always for the benchmark and the tests (SERVE_STOP_WITH_PID set: a free port); the workers, forked
+    after this, inherit it. With SERVE_STOP_WITH_PID set, stop when that process ends, so a killed test
+    run leaves no server behind."""
+    from dotenv import dotenv_values
     pid = int(os.environ.get("SERVE_STOP_WITH_PID") or 0)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if pid or not (os.environ.get("SITE_URL") or dotenv_values(os.path.join(root, ".env")).get("SITE_URL")):
+        os.environ["SITE_URL"] = str(server.LISTENERS[0])
     if not pid:
         return
     import signal

@@ -17,7 +17,7 @@ import requests
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .browser import Browser, with_query
+from .browser import Browser, Listener, with_query
 from .records import PG_PAID
 
 SETTLE_S = 5.0   # how long a verdict waits for webhooks the PG sends on its own to land (LAB_SETTLE_S)
@@ -40,6 +40,10 @@ GROUPS = {
     "race": _l("Double confirm race"),
     "webhook": _l("Forged webhooks"),
     "coupon": _l("Coupon abuse"),
+    "keys": _l("Where the shop sends its keys"),
+    "stranger": _l("A stranger acting on someone else's order"),
+    "input": _l("Stored data and bad input"),
+    "console": _l("The PG's console and webhooks"),
 }
 
 
@@ -65,9 +69,13 @@ class Run:
 
     # --- acting like the checkout page and the PG's SDK ------------------------------------------
 
-    def order(self, role, pg, product="shoes", quantity=1, coupons=(), **extra):
-        """POST /api/orders as the checkout page does. Returns the order JSON."""
-        resp = self.browser.post("/api/orders", _("Created order (%(role)s): %(quantity)s × %(product)s",
+    def another_browser(self):
+        """A second visitor (the buyer, when the attacker acts on someone else's order): its own session."""
+        return Browser(self.browser.site, self.steps)
+
+    def order(self, role, pg, product="shoes", quantity=1, coupons=(), browser=None, **extra):
+        """POST /api/orders as the checkout page does (by `browser`, default the attacker's). Returns the order JSON."""
+        resp = (browser or self.browser).post("/api/orders", _("Created order (%(role)s): %(quantity)s × %(product)s",
                                                   role=role, quantity=quantity, product=product),
                                  json={"pg": pg, "product_id": product, "quantity": quantity,
                                        "coupons": list(coupons), "buyer_name": "Mallory", **extra})
@@ -76,14 +84,16 @@ class Run:
                              status=resp.status_code))
         return resp.json()
 
-    def portone_window(self, order, amount=None, outcome="approve", notice=True):
+    def portone_window(self, order, amount=None, outcome="approve", notice=True, browser=None, pay_method="card",
+                       **extra):
         """What IMP.request_pay and a click in the window do, with an amount of the attacker's choice."""
-        b = self.browser
-        params = {"pg": "html5_inicis", "pay_method": "card", "merchant_uid": order["order_id"],
+        b = browser or self.browser
+        params = {"pg": "html5_inicis", "pay_method": pay_method, "merchant_uid": order["order_id"],
                   "name": order["order_name"], "amount": order["amount"] if amount is None else amount,
                   "currency": "KRW", "buyer_name": "Mallory"}
         if notice:
             params["notice_url"] = b.setting("data-notice-url")
+        params.update(extra)
         what = (_("Opened PortOne's window for %(order)s with amount %(amount)s", order=order["order_id"],
                   amount=params["amount"]))
         opened = b.post(b.emulator + "/portone/sdk/payments", what, csrf=False, json={
@@ -101,13 +111,14 @@ class Run:
                              status=decided.status_code))
         return {"imp_uid": imp_uid, "rsp": decided.json()["rsp"]}
 
-    def complete(self, imp_uid, merchant_uid, what):
+    def complete(self, imp_uid, merchant_uid, what, browser=None, **kw):
         """The page's callback: POST /payments/complete {imp_uid, merchant_uid}."""
-        return self.browser.post("/payments/complete", what, json={"imp_uid": imp_uid, "merchant_uid": merchant_uid})
+        return (browser or self.browser).post("/payments/complete", what,
+                                              json={"imp_uid": imp_uid, "merchant_uid": merchant_uid}, **kw)
 
-    def toss_window(self, order, amount=None, method="카드", outcome="approve"):
+    def toss_window(self, order, amount=None, method="카드", outcome="approve", browser=None):
         """What the widget's requestPayment and a click in the window do (updateAmount = another amount)."""
-        b = self.browser
+        b = browser or self.browser
         amount = order["amount"] if amount is None else amount
         opened = b.post(b.emulator + "/toss/sdk/payments",
                         _("Asked Toss's widget to pay %(amount)s for %(order)s", amount=amount,
@@ -472,6 +483,225 @@ def coupon_below_zero(r):
                  status=resp.status_code))
 
 
+# --- where keys go ------------------------------------------------------------------------------------
+
+def host_header(r):
+    b = r.browser
+    with Listener() as stranger:
+        forged = {"Host": stranger.netloc, "X-Forwarded-Host": stranger.netloc, "X-Forwarded-Proto": "http",
+                  "Forwarded": f"host={stranger.netloc}"}
+        unknown = b.get("/", _("Opened the checkout page with Host: evil.example"), headers={"Host": "evil.example"})
+        r.fact(unknown.status_code == 400, _("The shop refused a Host it does not serve (HTTP %(status)s)",
+                                             status=unknown.status_code))
+        page = b.get("/", _("Opened the checkout page with Host and X-Forwarded-Host naming the stranger's server"),
+                     headers=forged).text
+        r.fact(stranger.netloc not in page, _("The page hands the PG only the shop's own addresses (SITE_URL), "
+                                              "never the stranger's"))
+        order = r.order(_("PortOne order"), "portone")
+        paid = r.portone_window(order)
+        r.not_5xx(r.complete(paid["imp_uid"], order["order_id"], _("Posted the payment with the stranger's Host "
+                                                                    "headers"), headers=forged))
+        toss = r.order(_("Toss order"), "toss")
+        got = r.toss_window(toss)
+        r.not_5xx(b.get(got["redirect_url"], _("Opened the success URL with the stranger's Host headers"),
+                        headers=forged))
+        r.fact(not stranger.hits, _("The stranger's server received %(n)s request(s): no key, no token, no "
+                                    "payment lookup went there", n=len(stranger.hits)))
+    r.expect_order(order, ["paid"], _("PortOne order, verified with the configured PG"))
+    r.expect_payment("portone", paid["imp_uid"], ["paid"], _("its payment"))
+    r.expect_order(toss, ["paid"], _("Toss order, confirmed with the configured PG"))
+    r.expect_payment("toss", got["paymentKey"], ["DONE"], _("its payment"))
+
+
+# --- a stranger's moves on someone else's order ----------------------------------------------------------
+
+def portone_third_party_decline(r):
+    buyer = r.another_browser()
+    order = r.order(_("the buyer's order"), "portone", browser=buyer)
+    declined = r.portone_window(order, outcome="decline_insufficient")
+    r.not_5xx(r.complete(declined["imp_uid"], order["order_id"], _("Posted the declined payment to "
+                                                                    "/payments/complete for the buyer's order")))
+    paid = r.portone_window(order, browser=buyer)
+    done = r.complete(paid["imp_uid"], order["order_id"], _("The buyer paid and the page posted the payment"),
+                      browser=buyer)
+    r.not_5xx(done)
+    r.expect_order(order, ["paid"], _("the buyer's order"))
+    r.expect_payment("portone", paid["imp_uid"], ["paid"], _("the buyer's payment"))
+    r.expect_payment("portone", declined["imp_uid"], ["failed"], _("the stranger's declined payment"))
+
+
+def toss_fail_race(r):
+    buyer = r.another_browser()
+    order = r.order(_("the buyer's order"), "toss", browser=buyer)
+    got = r.toss_window(order, browser=buyer)
+    fail = with_query(r.browser.setting("data-fail-url"), code="PAY_PROCESS_CANCELED", orderId=order["order_id"],
+                      message="사용자에 의해 결제가 취소되었습니다.")
+    r.not_5xx(r.browser.get(fail, _("A stranger opened /fail?orderId=… for the buyer's order")))
+    answers, start = [None, None], threading.Barrier(2)
+
+    def visit(i):
+        start.wait()
+        answers[i] = (buyer.get(got["redirect_url"], _("The buyer's browser came back to /success")) if i == 0 else
+                      r.browser.get(fail, _("The stranger sent /fail again at the same moment"),
+                                    session=requests.Session()))
+    threads = [threading.Thread(target=visit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    r.fact(answers[0] is not None and answers[0].status_code == 200,
+           _("The buyer's /success showed the result page (HTTP %(status)s)",
+             status=answers[0].status_code if answers[0] is not None else None))
+    r.expect_order(order, ["paid"], _("the buyer's order"))
+    r.expect_payment("toss", got["paymentKey"], ["DONE"], _("the buyer's payment"))
+
+
+def late_payment(r):
+    order = r.order(_("the order"), "portone")
+    opened = r.portone_window(order, outcome=None)
+    r.not_5xx(r.browser.post("/flows/reconcile", _("Pressed “Reconcile open orders” while the window was still "
+                                                    "open"), data={}, allow_redirects=False))
+    after = (r.records.order(order["order_id"]) or {}).get("status")
+    r.fact(True, _("After reconciling, the shop has the order as %(status)s", status=after))
+    b = r.browser
+    b.post(f"{b.emulator}/portone/window/{opened['imp_uid']}/decide", _("Approved the payment in the window that "
+                                                                       "was left open"), csrf=False,
+           json={"outcome": "approve"})
+    r.not_5xx(r.complete(opened["imp_uid"], order["order_id"], _("Posted the late payment to /payments/complete")))
+    r.expect_order(order, ["paid", "failed"], _("the order (paid, or failed with the late payment cancelled)"))
+    r.expect_payment("portone", opened["imp_uid"], ["paid", "cancelled"], _("the late payment"))
+
+
+def peek_order(r):
+    buyer = r.another_browser()
+    order = r.order(_("the buyer's order"), "portone", browser=buyer, buyer_name="Kim Minsu",
+                    buyer_email="minsu.kim@example.com", pay_method="vbank")
+    issued = r.portone_window(order, browser=buyer, pay_method="vbank", buyer_name="Kim Minsu")
+    r.complete(issued["imp_uid"], order["order_id"], _("The buyer's page posted the virtual account"), browser=buyer)
+    account = (r.records.portone(issued["imp_uid"]) or {}).get("account") or "?"
+    page = r.browser.get(f"/orders/{order['order_id']}", _("Opened the buyer's order page with its id"))
+    r.fact(page.status_code == 404 and account not in page.text,
+           _("The order page answered HTTP %(status)s: only the buyer's session sees it", status=page.status_code))
+    for path in (f"/flows/{order['order_id']}", f"/api/flows/{order['order_id']}", "/api/flows"):
+        seen = r.browser.get(path, _("Read %(path)s", path=path)).text
+        r.fact(not any(v in seen for v in ("Kim Minsu", "minsu.kim@example.com", account)),
+               _("%(path)s shows the buyer's name, email and account number masked", path=path))
+    r.expect_order(order, ["awaiting_deposit"], _("the buyer's virtual account order"))
+    r.expect_payment("portone", issued["imp_uid"], ["ready"], _("the virtual account, nothing deposited"))
+
+
+# --- stored data and bad input --------------------------------------------------------------------------
+
+MESSAGE_SHAPED = '{"m":"%(a)99999999s","v":{"a":"x"}}'
+
+
+def message_shaped_key(r):
+    b = r.browser
+    toss = r.order(_("Toss order"), "toss")
+    success = with_query(b.setting("data-success-url"), paymentKey=MESSAGE_SHAPED, orderId=toss["order_id"],
+                         amount=toss["amount"], paymentType="NORMAL")
+    r.not_5xx(b.get(success, _("Opened /success with a paymentKey shaped like a stored message")))
+    portone = r.order(_("PortOne order"), "portone")
+    r.not_5xx(r.complete(MESSAGE_SHAPED, portone["order_id"], _("Posted an imp_uid shaped like a stored message")))
+    for oid in (toss["order_id"], portone["order_id"]):
+        for path in (f"/flows/{oid}", f"/api/flows/{oid}", f"/orders/{oid}"):
+            resp = b.get(path, _("Opened %(path)s", path=path))
+            r.fact(resp.status_code == 200 and len(resp.content) < 2_000_000,
+                   _("%(path)s answered HTTP %(status)s with %(kb)s KB: the key is shown as text", path=path,
+                     status=resp.status_code, kb=len(resp.content) // 1024))
+    got = r.toss_window(toss)
+    b.get(got["redirect_url"], _("Then paid the Toss order honestly"))
+    r.expect_order(toss, ["paid"], _("Toss order, paid afterwards"))
+    r.expect_payment("toss", got["paymentKey"], ["DONE"], _("its payment"))
+    r.expect_order(portone, ["pending"], _("PortOne order"))
+
+
+def deep_json(r):
+    order = r.order(_("the order"), "portone")
+    deep = "[" * 30000 + "]" * 30000
+    for path, csrf in (("/api/orders", True), ("/payments/complete", True), ("/webhooks/toss", False),
+                       ("/webhooks/portone", False)):
+        resp = r.browser.post(path, _("Posted JSON nested 30,000 deep to %(path)s", path=path), data=deep, csrf=csrf,
+                              headers={"Content-Type": "application/json"})
+        r.fact(400 <= resp.status_code < 500, _("The shop answered %(path)s with HTTP %(status)s: bad input, not a "
+                                                "server error", path=path, status=resp.status_code))
+    r.expect_order(order, ["pending"], _("the order, unchanged"))
+
+
+FLOOD = 150
+
+
+def webhook_flood(r):
+    order = r.order(_("the order"), "toss")
+    body = {"eventType": "PAYMENT_STATUS_CHANGED", "createdAt": "2026-01-01T12:00:00.000000",
+            "data": {"paymentKey": "tgen_" + secrets.token_hex(8), "orderId": order["order_id"], "status": "DONE",
+                     "pad": "x" * 60000}}
+    first = r.browser.post("/webhooks/toss", _("Posted a 60 KB webhook naming the order (1 of %(n)s)", n=FLOOD),
+                           json=body, csrf=False)
+    answers = [first.status_code] + [r.browser.http.post(r.browser.site + "/webhooks/toss", json=body,
+                                                         timeout=30).status_code for _i in range(FLOOD - 1)]
+    r.fact(all(a < 500 for a in answers), _("%(n)s webhooks posted, none answered with a server error", n=FLOOD))
+    stored = len(r.records.steps(order["order_id"]))
+    page = r.browser.get(f"/flows/{order['order_id']}", _("Opened the flow's page"))
+    r.fact(stored <= 1000 and len(page.content) < 3_000_000,
+           _("The flow kept %(n)s steps and its page is %(kb)s KB: the log is capped", n=stored,
+             kb=len(page.content) // 1024))
+    got = r.toss_window(order)
+    r.browser.get(got["redirect_url"], _("Then paid the order honestly"))
+    r.expect_order(order, ["paid"], _("the order, paid afterwards"))
+    r.expect_payment("toss", got["paymentKey"], ["DONE"], _("its payment"))
+
+
+# --- the PG's own console and webhooks -------------------------------------------------------------------
+
+def console_cross_site(r):
+    b = r.browser
+    order = r.order(_("virtual account order"), "portone", pay_method="vbank")
+    issued = r.portone_window(order, pay_method="vbank")
+    r.complete(issued["imp_uid"], order["order_id"], _("The page posted the issued virtual account"))
+    evil = {"Origin": "http://evil.example", "Referer": "http://evil.example/"}
+    deposit = b.post(f"{b.emulator}/portone/payments/{issued['imp_uid']}/deposit",
+                     _("From another site's page: a form post to the console's “Deposit now”"), data={"x": "1"},
+                     csrf=False, headers=evil, allow_redirects=False)
+    r.fact(deposit.status_code == 403, _("The console refused the cross-site deposit (HTTP %(status)s)",
+                                         status=deposit.status_code))
+    fault = b.post(f"{b.emulator}/faults", _("From another site's page: a form post arming a fault"), csrf=False,
+                   data={"target": "portone:get_payment", "kind": "error_5xx", "count": "1"}, headers=evil,
+                   allow_redirects=False)
+    r.fact(fault.status_code == 403, _("The console refused the cross-site fault (HTTP %(status)s)",
+                                       status=fault.status_code))
+    if fault.status_code < 400:      # it went through: take it away so the next run is not disturbed
+        b.post(f"{b.emulator}/faults/clear", _("Cleared the fault the cross-site post armed"), csrf=False,
+               headers=evil, allow_redirects=False)
+    r.expect_order(order, ["awaiting_deposit"], _("virtual account order, nothing deposited"))
+    r.expect_payment("portone", issued["imp_uid"], ["ready"], _("the virtual account"))
+
+
+def notice_url_internal(r):
+    with Listener() as internal:
+        order = r.order(_("the order"), "portone")
+        b = r.browser
+        target = internal.url + "/internal/admin"
+        params = {"pg": "html5_inicis", "pay_method": "card", "merchant_uid": order["order_id"],
+                  "name": order["order_name"], "amount": order["amount"], "currency": "KRW", "notice_url": target}
+        opened = b.post(b.emulator + "/portone/sdk/payments", _("Opened PortOne's window with notice_url %(url)s",
+                                                                 url=target), csrf=False,
+                        json={"user_code": b.setting("data-imp-code"), "params": params, "sdk": "1.3.0",
+                              "page_url": b.site + "/"})
+        imp_uid = opened.json().get("imp_uid") if opened.status_code == 200 else None
+        if imp_uid:
+            b.post(f"{b.emulator}/portone/window/{imp_uid}/decide", _("Approved the payment"), csrf=False,
+                   json={"outcome": "approve"})
+            r.complete(imp_uid, order["order_id"], _("Posted the payment to /payments/complete"))
+            r.expect_payment("portone", imp_uid, ["paid"], _("the payment"))
+        deadline = time.monotonic() + 2.0      # the PG sends its webhook a moment after the payment
+        while imp_uid and not internal.hits and time.monotonic() < deadline:
+            time.sleep(0.1)
+        r.fact(not internal.hits, _("The internal address received %(n)s request(s) from the PG",
+                                    n=len(internal.hits)))
+    r.expect_order(order, ["paid", "pending"], _("the order"))
+
+
 ATTACKS = {a.id: a for a in [
     Attack("portone-tampered-amount", "amount", _l("PortOne: pay less than the order"),
            _l("The browser passes amount: 100 to IMP.request_pay for a 15,000 won order and pays it."),
@@ -537,4 +767,49 @@ ATTACKS = {a.id: a for a in [
            _l("Use a 5,000 won coupon on 3,000 won socks, the same coupon twice, or a negative quantity."),
            _l("The server refuses an amount below 100 won, repeated coupons and quantities outside 1–10."),
            coupon_below_zero),
+    Attack("host-header", "keys", _l("A forged Host header"),
+           _l("Send the shop's routes a Host, X-Forwarded-Host and Forwarded header naming a server of the "
+              "attacker's, hoping the shop calls the PG there with its keys, or hands the PG callback URLs there."),
+           _l("The PG's address and every callback URL come from configuration (SITE_URL, EMULATOR_URL); an unknown "
+              "Host gets a 400; shop/http.py sends nothing to an origin that is not a configured PG."), host_header),
+    Attack("portone-third-party-decline", "stranger", _l("PortOne: a stranger declines the buyer's order"),
+           _l("A stranger opens PortOne's window with the buyer's merchant_uid, declines it and posts the declined "
+              "payment to /payments/complete; then the buyer pays."),
+           _l("A declined payment is the stranger's, not the order's outcome: the order stays open, and the buyer's "
+              "payment settles it."), portone_third_party_decline),
+    Attack("toss-fail-race", "stranger", _l("Toss: a stranger's /fail races the buyer's /success"),
+           _l("A stranger opens /fail?orderId=… for the buyer's order, and again at the moment the buyer comes back "
+              "to /success."),
+           _l("/fail is only the browser's word: it never makes an order terminal, so the buyer's confirm settles "
+              "it."), toss_fail_race),
+    Attack("late-payment", "stranger", _l("A late payment for an abandoned order"),
+           _l("Open PortOne's window, let reconciliation give the order up, then approve the window and post the "
+              "payment."),
+           _l("A payment for an order the shop gave up on is cancelled at the PG (or the order is still open and "
+              "settles): nothing is held for an order shown failed."), late_payment),
+    Attack("peek-order", "stranger", _l("Read someone else's order"),
+           _l("With the id of a buyer's order (the flow list shows every id), open its result page and its flow."),
+           _l("The result page answers only the session that placed the order; the log pages mask the buyer's name, "
+              "email and account number."), peek_order),
+    Attack("message-shaped-key", "input", _l("A paymentKey shaped like a stored message"),
+           _l("Send a paymentKey and an imp_uid shaped like a stored message ({\"m\": …, \"v\": …}) whose text asks "
+              "for a 99,999,999-character field, hoping the shop reads them back as a message and formats a 100 MB "
+              "string on every page of the flow."),
+           _l("Stored data is never code: only messages the code defines are rendered, and what came from outside "
+              "is stored and shown as text."), message_shaped_key),
+    Attack("deep-json", "input", _l("JSON nested 30,000 deep"),
+           _l("Post a JSON body of 30,000 nested arrays to the shop's JSON routes and webhooks."),
+           _l("The shop parses JSON with a nesting limit: too deep is a 400, like any bad body."), deep_json),
+    Attack("webhook-flood", "input", _l("A webhook flood"),
+           _l("Post 150 unsigned 60 KB webhooks naming one order, to grow the shop's database and that flow's page."),
+           _l("What one exchange and one flow may store is capped (marked “truncated”); flask prune deletes old "
+              "flows."), webhook_flood),
+    Attack("console-cross-site", "console", _l("A cross-site post to the PG's console"),
+           _l("Another site's page posts a form to the emulator's console: “Deposit now” on a virtual account, and "
+              "a fault."),
+           _l("The console takes only posts from its own pages (a CSRF token and an Origin check)."),
+           console_cross_site),
+    Attack("notice-url-internal", "console", _l("notice_url pointing inside"),
+           _l("Open PortOne's window with a notice_url on an internal address, so the PG posts its webhook there."),
+           _l("The PG sends webhooks only to allowed origins (EMULATOR_WEBHOOK_ALLOWED_ORIGINS)."), notice_url_internal),
 ]}

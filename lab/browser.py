@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from flask_babel import gettext as _
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 TIMEOUT = 30
 
@@ -99,3 +101,27 @@ class Browser:
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}
+
+
+class Listener:
+    """A server of the stranger's (or an internal service) on 127.0.0.1: keeps every request it gets, so an
+    attack can tell whether the site sent it anything (a key, a token, a webhook). `with Listener() as l:`"""
+
+    def __init__(self):
+        self.hits = []
+        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.netloc = f"127.0.0.1:{self.server.server_port}"
+        self.url = "http://" + self.netloc
+
+    @Request.application
+    def _wsgi(self, request):
+        self.hits.append(f"{request.method} {request.path}")
+        return Response("ok")
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

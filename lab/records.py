@@ -51,7 +51,7 @@ class Records:
             return None
         p = resp.json()["response"]
         return {"pg": "portone", "id": imp_uid, "order_id": p.get("merchant_uid"), "status": p.get("status"),
-                "amount": p.get("amount"), "cancelled": p.get("cancel_amount") or 0}
+                "amount": p.get("amount"), "cancelled": p.get("cancel_amount") or 0, "account": p.get("vbank_num")}
 
     def toss(self, payment_key):
         """{status, amount (totalAmount), balance} as Toss has it, or None when it has none."""

@@ -1,5 +1,5 @@
 """The attack lab's page (/lab) and its runner (POST /lab/run/<attack>), served only in emulator mode."""
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
 from . import attacks
@@ -41,12 +41,13 @@ def index():
 
 @bp.post("/lab/run/<attack>")
 def run(attack):
-    """Run one attack against this same site (request.host_url), as a separate browser, and judge it."""
+    """Run one attack against this same site (SITE_URL, never the request's Host: the lab sends the
+    merchant's keys to the emulator it names), as a separate browser, and judge it."""
     chosen = attacks.ATTACKS.get(attack)
     if chosen is None:
         return jsonify(error="UNKNOWN_ATTACK", message=_("There is no such attack.")), 404
     cfg = current_app.config
-    site = request.host_url.rstrip("/")
+    site = cfg["SITE_URL"].rstrip("/")
     emulator = cfg.get("EMULATOR_URL") or site + "/emulator"
     records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]), cfg["TOSS_SECRET_KEY"])
     result = attacks.run(chosen, site, records, float(cfg.get("LAB_SETTLE_S", attacks.SETTLE_S)))

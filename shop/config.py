@@ -3,7 +3,9 @@ import os
 import secrets
 
 from dotenv import load_dotenv
-from flask import current_app, has_request_context, request
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 from . import providers
 
@@ -45,6 +47,8 @@ def load(app, test_config=None):
             cfg[key] = _env(key)
     if test_config:
         cfg.update(test_config)
+    if cfg.get("TRUSTED_HOSTS") is None:
+        cfg["TRUSTED_HOSTS"] = trusted_hosts(cfg["SITE_URL"], _env("ALLOWED_HOSTS", ""))
     cfg["SECRET_KEY"] = cfg.get("SECRET_KEY") or _env("SECRET_KEY") or _instance_secret(app)
     for p in providers.all():
         mode = cfg[f"{p.prefix}MODE"]
@@ -83,15 +87,29 @@ def mode(provider):
 def modes():
     """{provider id: 'emulator' | 'live'} for every provider."""
     return {p.id: mode(p.id) for p in providers.all()}
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def trusted_hosts(site_url, allowed=""):
+    """The Host names this site answers (Flask's TRUSTED_HOSTS; any other Host gets a 400): SITE_URL's
+    host and the comma-separated ALLOWED_HOSTS. A loopback SITE_URL also answers its loopback twin
+    (127.0.0.1 / localhost: the same machine)."""
+    host = urlsplit(site_url).hostname or ""
+    hosts = [host, *LOOPBACK] if host in LOOPBACK else [host]
+    return hosts + [h.strip() for h in allowed.split(",") if h.strip()]
+
+
+def origin(url):
+    """'scheme://host:port' of a URL, lower-cased, as the browser and http.py compare them."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def emulator_url():
-    """Where the emulator answers: EMULATOR_URL, else this site's own /emulator."""
+    """Where the emulator answers: EMULATOR_URL, else SITE_URL/emulator. Never the request's Host: a
+    forged Host must not choose where the shop sends its keys."""
     cfg = current_app.config
-    if cfg["EMULATOR_URL"]:
-        return cfg["EMULATOR_URL"]
-    origin = request.host_url.rstrip("/") if has_request_context() else cfg["SITE_URL"]
-    return origin + "/emulator"
+    return cfg["EMULATOR_URL"] or cfg["SITE_URL"].rstrip("/") + "/emulator"
 
 
 def api_base(provider):
@@ -109,11 +127,15 @@ def sdk_url(provider, emulated_path):
     return emulator_url() + emulated_path
 
 
+def pg_origins():
+    """The only origins the shop sends a PG call (and so its keys) to: each PG's configured API base."""
+    return {origin(api_base(p.id)) for p in providers.all()}
+
+
 def site_url():
-    """This shop's own origin, for URLs handed to the PG (callbacks, webhooks, redirects)."""
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return current_app.config["SITE_URL"]
+    """This shop's own origin, for URLs handed to the PG (callbacks, webhooks, redirects): SITE_URL,
+    never the request's Host."""
+    return current_app.config["SITE_URL"].rstrip("/")
 
 
 def secret_values():

@@ -19,7 +19,7 @@ from urllib3.exceptions import ProtocolError
 
 from i18n import msg
 
-from . import redact, steps
+from . import config, redact, safejson, steps
 
 _local = threading.local()
 
@@ -65,6 +65,10 @@ def trouble(error, pg):
     return msg("no usable answer from %(pg)s", pg=pg)
 
 
+class ForeignOrigin(PGUnreachable):
+    """The URL is not on a configured PG origin: refused before anything (a key, a token) was sent."""
+
+
 def _sent(error):
     """True when a requests error happened after the request went out (the PG may have acted)."""
     if isinstance(error, requests.ConnectTimeout):
@@ -83,8 +87,8 @@ def _session():
 def _body_of(text, content_type):
     if "json" in (content_type or ""):
         try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
+            return safejson.loads(text)
+        except ValueError:
             pass
     return text[:20000] if text else text
 
@@ -104,7 +108,13 @@ def call(name, method, url, *, summary, headers=None, json_body=None, form=None,
                             "body": redact.body(request_body),
                             "encoding": "json" if json_body is not None else ("form" if form else None)}}
     started = time.time()
+    if config.origin(url) not in config.pg_origins():
+        exchange["error"] = "refused"
+        _record(name, msg("%(what)s: refused, %(origin)s is not a configured PG (nothing was sent)", what=summary,
+                          origin=config.origin(url)), exchange, started, "fault", "fail")
+        raise ForeignOrigin(name)
     try:
+        # No redirects: a 307 would send the same body (imp_secret) to wherever it points.
         resp = _session().request(method, url, headers=headers, json=json_body, data=form,
                                   params=params, timeout=timeout, allow_redirects=False)
     except requests.RequestException as e:

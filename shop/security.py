@@ -4,8 +4,9 @@ import secrets
 
 from flask import abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 
-from . import config, providers
+from . import config, providers, safejson
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -41,9 +42,9 @@ def _check_csrf():
 def content_security_policy():
     """Only this site (and the emulator, and in live mode the PG's hosts) may serve scripts."""
     extra = []
-    emu = current_app.config["EMULATOR_URL"]
-    if emu:
-        extra.append(emu.split("/", 3)[0] + "//" + emu.split("/", 3)[2])
+    emu = config.origin(config.emulator_url())
+    if any(config.mode(p.id) == "emulator" for p in providers.all()) and emu != _own_origin():
+        extra.append(emu)     # the page is browsed under an ALLOWED_HOSTS name, or the emulator runs apart
     live = [p for p in providers.all() if config.mode(p.id) == "live"]
     for p in live:
         extra += p.live_hosts
@@ -55,6 +56,14 @@ def content_security_policy():
         "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"])
 
 
+def _own_origin():
+    """The page's origin; None for a request whose Host is not trusted (its answer is a 400)."""
+    try:
+        return config.origin(request.host_url)
+    except SecurityError:
+        return None
+
+
 def _headers(response):
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -64,6 +73,8 @@ def _headers(response):
 
 
 def init_app(app):
+    app.json = safejson.Provider(app)      # a too-deep JSON body is bad input (400), never a 500
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["site_url"] = config.site_url

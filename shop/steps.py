@@ -19,6 +19,15 @@ PHASES = ("order", "checkout", "authenticate", "return", "server_auth", "approve
 KINDS = ("http_out", "http_in", "check", "browser", "state", "fault")
 VERDICTS = ("pass", "fail", "info", None)
 
+# What one flow and one exchange may store, so that nobody can grow the log (or a flow's page) by
+# posting: a webhook flood naming one order stores at most MAX_FLOW_STEPS steps, and their exchanges at
+# most MAX_FLOW_EXCHANGE characters. Whatever is cut says so ("[truncated: …]").
+MAX_TEXT = 500                 # characters of one stored value (a summary's value, expected, actual)
+MAX_EXCHANGE = 16 * 1024       # characters of one step's exchange (JSON: headers and bodies included)
+MAX_FLOW_EXCHANGE = 256 * 1024  # characters of exchanges one flow stores; later steps keep only the mark
+MAX_FLOW_STEPS = 600           # steps one flow stores (a 50-request storm makes ~300); then one says it is full
+TRUNCATED = "[truncated: {n} more {what}]"
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = {os.path.join(_ROOT, "shop", "steps.py"), os.path.join(_ROOT, "shop", "http.py")}
 _CLIENT = os.sep + "client.py"
@@ -120,11 +129,23 @@ def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", a
         raise ValueError(f"unknown kind {kind!r}")
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
+    usage = _usage(order_id)
+    if usage[0] > MAX_FLOW_STEPS:
+        return None
+    if usage[0] == MAX_FLOW_STEPS:      # the one step that says so, instead of this one
+        phase, name, kind, actor_from, actor_to, verdict, expected, actual, reported, exchange = (
+            phase, "shop.log_full", "state", "shop", "shop", "fail", None, None, False, None)
+        summary = i18n.msg("This flow's log is full (%(max)s steps): later steps are not stored",
+                           max=MAX_FLOW_STEPS)
+    usage[0] += 1
     pairs = redact._secrets()   # read once for every value of this step
-    clean = functools.partial(redact.text, pairs=pairs)
+    clean = functools.partial(_clean, pairs=pairs)
+    stored_exchange = None
+    if exchange is not None:    # redacted first, then cut: a secret is never half shown
+        stored_exchange = _bounded(redact.body(exchange, pairs), MAX_FLOW_EXCHANGE - usage[1])
+        usage[1] += len(stored_exchange)
     row = (order_id, phase, name, kind, actor_from, actor_to, i18n.stored(summary, clean), verdict,
-           _str(expected, clean), _str(actual, clean), 1 if reported else 0,
-           json.dumps(redact.body(exchange, pairs), ensure_ascii=False) if exchange is not None else None,
+           _str(expected, clean), _str(actual, clean), 1 if reported else 0, stored_exchange,
            _code_ref(), started_at or time.time(), duration_ms)
     pending = g.get("step_batch")
     if pending and kind in ("http_out", "fault"):
@@ -166,13 +187,75 @@ _INSERT = ("INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to
            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
+def _usage(order_id):
+    """[steps, exchange characters] this flow has stored: read once per request, then counted here."""
+    seen = g.setdefault("step_usage", {})
+    if order_id not in seen:
+        row = get_db().execute("SELECT COUNT(*), TOTAL(LENGTH(exchange)) FROM steps WHERE order_id = ?",
+                               (order_id,)).fetchone()
+        seen[order_id] = [row[0], int(row[1])]
+    return seen[order_id]
+
+
+def _clean(text, pairs):
+    return _cut(redact.text(text, pairs), MAX_TEXT)
+
+
+def _cut(text, limit):
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return text[:limit] + "… " + TRUNCATED.format(n=len(text) - limit, what="characters")
+
+
+def _shrink(value, text, items, depth):
+    """A copy of a JSON value with long strings, long lists/objects and deep nesting cut, each cut marked."""
+    if isinstance(value, str):
+        return _cut(value, text)
+    if isinstance(value, (dict, list)) and depth <= 0:
+        return TRUNCATED.format(n=len(value), what="nested values")
+    if isinstance(value, dict):
+        out = {str(k)[:100]: _shrink(v, text, items, depth - 1) for k, v in list(value.items())[:items]}
+        if len(value) > items:
+            out["…"] = TRUNCATED.format(n=len(value) - items, what="keys")
+        return out
+    if isinstance(value, list):
+        out = [_shrink(v, text, items, depth - 1) for v in value[:items]]
+        return out + [TRUNCATED.format(n=len(value) - items, what="items")] if len(value) > items else out
+    return value
+
+
+def _bounded(exchange, room):
+    """The exchange as stored JSON, at most MAX_EXCHANGE characters and at most `room` (what is left of
+    the flow's budget). A cut exchange says so in its "truncated" key."""
+    limit = min(MAX_EXCHANGE, room)
+    text = json.dumps(exchange, ensure_ascii=False)
+    if len(text) <= limit:
+        return text
+    for chars, items, depth in ((500, 50, 8), (100, 10, 4)):
+        if limit >= 1024:
+            small = dict(_shrink(exchange, chars, items, depth), truncated=TRUNCATED.format(
+                n=len(text), what="characters in all; long values were cut"))
+            cut = json.dumps(small, ensure_ascii=False)
+            if len(cut) <= limit:
+                return cut
+    req, resp = (exchange.get(k) if isinstance(exchange.get(k), dict) else {} for k in ("request", "response"))
+    kept = {"request": {"method": str(req.get("method", ""))[:10], "url": _cut(str(req.get("url", "")), 200)},
+            "truncated": TRUNCATED.format(n=len(text), what="characters (this flow's log is large)")}
+    if resp:
+        kept["response"] = {"status": resp.get("status")}
+    return json.dumps(kept, ensure_ascii=False)
+
+
+
 
 def _str(value, clean=redact.text):
+    """A compared value as stored: a msg() as a message, anything else as plain text (i18n.stored wraps
+    text that could be mistaken for a stored message, so a PG's or a browser's value stays data)."""
     if value is None:
         return None
     if isinstance(value, i18n.Msg):      # words, shown in the reader's language (data stays as it is)
         return i18n.stored(value, clean)
-    return clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return i18n.stored(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), clean)
 
 
 def for_order(order_id, after_id=0, limit=1000):

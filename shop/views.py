@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 import i18n
 from i18n import msg
 
-from . import catalog, config, orders, providers, steps
+from . import catalog, config, orders, privacy, providers, steps
 
 bp = Blueprint("shop", __name__)
 
@@ -222,9 +222,10 @@ def browser_summary(key, values):
 
 @bp.get("/orders/<order_id>")
 def order_result(order_id):
-    """The result page: what happened to the order and why, in plain words."""
+    """The result page: what happened to the order and why, in plain words. Only for the session that
+    placed the order (it shows the buyer's name and virtual account); anyone else gets a 404 page."""
     order = orders.get(order_id)
-    if order is None:
+    if order is None or not privacy.owns(order):
         abort(404)
     return result_page(order)
 

@@ -33,6 +33,8 @@ def test_flow_page_step_opens_and_copy_as_curl_gives_placeholders(page):
     site = page.site
     order = site.order("toss", buyer_name="<script>alert(1)</script>")
     sid = add_toss_confirm(site, order["order_id"])
+    # The page is the buyer's browser (the buyer sees the name; anyone else sees it masked).
+    page.context.add_cookies([{"name": "session", "value": site.http.cookies["session"], "url": site.url}])
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
     page.goto(f"{site.url}/flows/{order['order_id']}?lang=en")
     expect(page.locator("#flow-buyer")).to_have_text("<script>alert(1)</script>")
@@ -222,6 +224,8 @@ def test_no_page_or_answer_shows_a_secret_after_real_checkouts(page):
     for oid in (portone_id, toss_id):
         paths += [f"/flows/{oid}", f"/flows/{oid}.json", f"/api/flows/{oid}", f"/api/flows/{oid}/steps",
                   f"/orders/{oid}"]
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "session"]
+    site.http.cookies.set("session", cookie["value"])    # read as the buyer: /orders/<id> is the buyer's only
     for path in paths:
         for lang in ("en", "ko"):
             resp = site.get(path + ("&" if "?" in path else "?") + "lang=" + lang)

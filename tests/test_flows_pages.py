@@ -51,8 +51,18 @@ class StubPG:
 
 
 @pytest.fixture
-def pg():
+def client(app):
+    """The buyer of new_order()'s orders: sees its flows unmasked (tests/test_privacy.py: anyone else)."""
+    c = app.test_client()
+    with c.session_transaction() as s:
+        s["customer_key"] = "cust_test"
+    return c
+
+
+@pytest.fixture
+def pg(app):
     stub = StubPG()
+    app.config["EMULATOR_URL"] = stub.url + "/emulator"    # the one origin the shop may call
     yield stub
     stub.close()
 
@@ -319,6 +329,7 @@ def test_checkout_page_carries_the_live_log_words_and_script(client):
 
 
 def test_a_call_that_got_no_answer_is_a_red_lost_arrow_and_says_so(app, client):
+    app.config["EMULATOR_URL"] = "http://127.0.0.1:1/emulator"     # configured, but nobody listens
     oid = new_order(app, "portone")
     with app.app_context():
         with pytest.raises(http.PGUnreachable), steps.bound(steps.Flow(oid, "portone", "approve")):

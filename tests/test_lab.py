@@ -31,6 +31,26 @@ EXPECTED = {
     "coupon-not-granted": (["pending"], [], None),
     "coupon-single-use-twice": (["pending"], [], None),
     "coupon-below-zero": ([], [], None),
+    "host-header": (["paid", "paid"], ["paid", "DONE"], None),
+    "portone-third-party-decline": (["paid"], ["paid", "failed"], None),
+    "toss-fail-race": (["paid"], ["DONE"], None),
+    "late-payment": (["paid"], ["paid"], None),       # the reconcile button abandons after 30 minutes only
+    "peek-order": (["awaiting_deposit"], ["ready"], None),
+    "message-shaped-key": (["paid", "pending"], ["DONE"], None),
+    "deep-json": (["pending"], [], None),
+    "webhook-flood": (["paid"], ["DONE"], None),
+    "console-cross-site": (["awaiting_deposit"], ["ready"], None),
+    "notice-url-internal": (["paid"], ["paid"], None),
+}
+# Attacks that hold only once another engineer's work is merged (the lead removes these marks).
+NEEDS = {
+    "portone-third-party-decline": "needs the lead's money core: a declined payment must not make the order "
+                                   "terminal (today the order is failed and the buyer's payment is left paid)",
+    "toss-fail-race": "needs the lead's money core: /fail must not make the order terminal (today the buyer "
+                      "cannot pay after a stranger's /fail)",
+    "console-cross-site": "needs the emulator console's CSRF token + Origin check",
+    "notice-url-internal": "needs EMULATOR_WEBHOOK_ALLOWED_ORIGINS in the emulator (if it refuses the window "
+                           "instead of dropping the webhook, expect (['pending'], []))",
 }
 PG_HOLDS = {"portone": {"paid"}, "toss": {"DONE"}}
 
@@ -83,7 +103,8 @@ def assert_no_wrong_money(site):
             assert held == [], (order["id"], order["status"], held)
 
 
-@pytest.mark.parametrize("attack", list(ATTACKS))
+@pytest.mark.parametrize("attack", [pytest.param(a, marks=pytest.mark.xfail(strict=False, reason=NEEDS[a]))
+                                    if a in NEEDS else a for a in ATTACKS])
 def test_attack_is_held_and_the_money_is_right(site, attack):
     result = run(site, attack)
     assert result["verdict"] == "held", result["observed"]
@@ -131,6 +152,40 @@ def test_coupon_attacks_leave_only_server_priced_orders(site):
     with site.app.app_context():
         redeemed = get_db().execute("SELECT code, order_id FROM coupon_redemptions").fetchall()
     assert [(r["code"], r["order_id"]) for r in redeemed] == [("FIRSTBUY", stored[1]["id"])]
+
+
+@pytest.mark.xfail(strict=False, reason="needs the lead's money core: a payment for an order the shop gave up on "
+                                       "is cancelled at the PG")
+def test_a_late_payment_for_an_order_reconcile_gave_up_on_is_cancelled(site, monkeypatch):
+    from shop import reconcile
+    monkeypatch.setattr(reconcile.run, "__defaults__", (None, 0.0, 0))     # the button abandons at once
+    result = run(site, "late-payment")
+    [order] = shop_orders(site)
+    assert any("failed" in c["text"] or "실패" in c["text"] for c in result["observed"]["checks"])
+    assert order["status"] == "failed"
+    assert [p["status"] for p in pg_payments(site, order)] == ["cancelled"]
+    assert result["verdict"] == "held", result["observed"]
+    assert_no_wrong_money(site)
+
+
+def test_the_host_attack_says_broken_when_the_shop_believes_the_host(site, monkeypatch):
+    from flask import request
+    from shop import config
+    monkeypatch.setitem(site.app.config, "TRUSTED_HOSTS", None)
+    monkeypatch.setattr(config, "emulator_url", lambda: request.host_url.rstrip("/") + "/emulator")
+    monkeypatch.setattr(config, "pg_origins", lambda: {config.origin(request.host_url)})
+    result = run(site, "host-header")
+    assert result["verdict"] == "BROKEN"
+    assert any(not c["ok"] and "stranger's server received" in c["text"] for c in result["observed"]["checks"])
+
+
+def test_the_flood_attack_says_broken_without_the_caps(site, monkeypatch):
+    from shop import steps
+    monkeypatch.setattr(steps, "MAX_EXCHANGE", 10 ** 9)
+    monkeypatch.setattr(steps, "MAX_FLOW_EXCHANGE", 10 ** 9)
+    result = run(site, "webhook-flood")
+    assert result["verdict"] == "BROKEN"
+    assert any(not c["ok"] and "the log is capped" in c["text"] for c in result["observed"]["checks"])
 
 
 # --- the lab can tell a broken defence -------------------------------------------------------------

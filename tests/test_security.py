@@ -120,7 +120,7 @@ def script_origins(html, site="http://localhost"):
 
 
 def test_emulator_mode_csp_allows_only_the_site_itself(client):
-    resp = client.get("/")
+    resp = client.get("/", base_url="http://127.0.0.1:5000")      # browsed at SITE_URL
     csp = csp_of(resp)
     for directive in ("default-src", "script-src", "connect-src", "frame-src", "form-action"):
         assert csp[directive] == ["'self'"], directive
@@ -129,7 +129,7 @@ def test_emulator_mode_csp_allows_only_the_site_itself(client):
     assert csp["base-uri"] == ["'self'"]
     assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "same-origin"
-    assert script_origins(resp.get_data(as_text=True)) == set()   # every script from this site
+    assert script_origins(resp.get_data(as_text=True), "http://127.0.0.1:5000") == set()   # all from this site
 
 
 def test_live_mode_csp_adds_exactly_the_pg_hosts(tmp_path, no_real_hosts):

@@ -13,7 +13,8 @@ from shop import providers
 
 from . import explain
 
-LOST = {"timeout": _l("no answer in time"), "unreachable": _l("unreachable")}
+LOST = {"timeout": _l("no answer in time"), "unreachable": _l("unreachable"),
+        "refused": _l("refused: not a configured PG")}
 
 WIDTH = 860
 TOP = 56          # below the lifeline heads

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 import i18n
 
-from shop import config, orders, providers, redact, steps
+from shop import config, orders, privacy, providers, redact, steps
 from shop.db import get_db
 
 from . import diagram, explain
@@ -27,6 +27,7 @@ ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", 
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
 LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+PRIVATE_COLUMNS = ("customer_key", "buyer_name", "buyer_email", "vbank")   # read to mask the reason, never shown
 
 
 class BadFilter(ValueError):
@@ -65,7 +66,7 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
     Each query walks one of the created_at indexes and stops after limit+1 rows, whatever the
     table's size; several statuses are read one index range each and merged.
     """
-    cols = ", ".join(LIST_COLUMNS)
+    cols = ", ".join(LIST_COLUMNS + PRIVATE_COLUMNS)
     where, args = [], []
     if cursor:
         where.append("created_at <= ? AND (created_at < ? OR id < ?)")
@@ -97,10 +98,12 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
 
 
 def _flow_row(r):
+    mask = privacy.masker(r)
+    reason = i18n.render(r["reason"])
     return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
             "status": r["status"], "status_title": str(_status_title(r["status"])),
-            "verdict": explain.verdict_of(r["status"]), "reason": i18n.render(r["reason"]),
+            "verdict": explain.verdict_of(r["status"]), "reason": mask(reason) if mask else reason,
             "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
 
 
@@ -196,10 +199,13 @@ def exchange_sections(step):
         if resp.get("body") not in (None, ""):
             out.append({"title": _("Response body"), "kind": "body", "text": _pretty(resp.get("body"))})
     if ex.get("error"):
+        text = {"timeout": _("timeout: the PG may or may not have acted"),
+                "refused": _("refused: this address is not a configured PG, so nothing was sent")}
         out.append({"title": _("No answer"), "kind": "error",
-                    "text": _("timeout: the PG may or may not have acted") if ex["error"] == "timeout"
-                    else _("the PG could not be reached: nothing was sent")})
-    rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error")}
+                    "text": text.get(ex["error"], _("the PG could not be reached: nothing was sent"))})
+    if ex.get("truncated"):
+        out.append({"title": _("Truncated"), "kind": "error", "text": str(ex["truncated"])})
+    rest = {k: v for k, v in ex.items() if k not in ("request", "response", "error", "truncated")}
     if rest:
         title = _("Reported by the browser") if step["reported"] else _("Data")
         out.append({"title": title, "kind": "body", "text": _pretty(rest.get("browser", rest))})
@@ -288,10 +294,13 @@ def step_view(step, start):
 
 
 def flow_data(order):
-    """The order summary and every step, ready for the page and the JSON answers."""
+    """The order summary and every step, ready for the page and the JSON answers (the buyer's personal
+    data masked unless this browser placed the order), the raw rows, and the mask (None: nothing hidden)."""
     rows = steps.for_order(order["id"], limit=5000)
     start = min([order["created_at"]] + [s["started_at"] for s in rows[:1]])
-    return order_summary(order), [step_view(s, start) for s in rows], rows
+    summary, views = order_summary(order), [step_view(s, start) for s in rows]
+    mask = privacy.masker(order, rows)
+    return (summary, views, rows, mask) if mask is None else (mask(summary), mask(views), rows, mask)
 
 
 def _order_or_404(order_id):
@@ -354,6 +363,8 @@ def flow_steps(order_id):
     rows = steps.for_order(order_id, after)
     for s in rows:
         s["summary"] = i18n.render(s["summary"])
+    if not privacy.owns(order):     # the live log of someone else's order: masked (PII read from every step)
+        rows = privacy.masker(order, steps.for_order(order_id, limit=5000) if after else rows)(rows)
     return jsonify(order_id=order_id, status=order["status"], steps=rows)
 
 
@@ -391,36 +402,36 @@ def compare():
     b_id = request.args.get("b") or latest("toss")
     a = _order_or_404(a_id) if a_id else None
     b = _order_or_404(b_id) if b_id else None
-    a_steps = flow_data(a)[1] if a else []
-    b_steps = flow_data(b)[1] if b else []
+    a_order, a_steps = flow_data(a)[:2] if a else (None, [])
+    b_order, b_steps = flow_data(b)[:2] if b else (None, [])
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
              "difference": str(explain.DIFFERENCES[p]),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
-    return render_template("flows/compare.html", a=order_summary(a) if a else None,
-                           b=order_summary(b) if b else None, rows=rows)
+    return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows)
 
 
 @bp.get("/flows/<order_id>")
 def flow(order_id):
     order = _order_or_404(order_id)
-    summary, views, rows = flow_data(order)
+    summary, views, rows, mask = flow_data(order)
     for v in views:
         v["elapsed"], v["took"] = _elapsed(v["t_ms"]), _duration(v["duration_ms"])
         v["sections"] = exchange_sections(v)
+    drawn = diagram.layout(order, rows)
     return render_template("flow.html", order=summary, steps=views,
-                           diagram=diagram.layout(order, rows), phases=steps.PHASES)
+                           diagram=mask(drawn) if mask else drawn, phases=steps.PHASES)
 
 
 @bp.get("/api/flows/<order_id>")
 def api_flow(order_id):
-    summary, views, _rows = flow_data(_order_or_404(order_id))
+    summary, views, _rows, _mask = flow_data(_order_or_404(order_id))
     return jsonify(order=summary, steps=views)
 
 
 @bp.get("/flows/<order_id>.json")
 def flow_download(order_id):
-    summary, views, _rows = flow_data(_order_or_404(order_id))
+    summary, views, _rows, _mask = flow_data(_order_or_404(order_id))
     resp = jsonify(order=summary, steps=views)
     resp.headers["Content-Disposition"] = f'attachment; filename="flow-{order_id}.json"'
     return resp

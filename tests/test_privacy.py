@@ -1,0 +1,82 @@
+"""Whose data is shown: the order page answers only the session that placed the order, and the log pages
+mask the buyer's name, email, phone and account numbers for everyone else (not for that buyer)."""
+import json
+
+import pytest
+import requests
+
+from tests.drivers import portone as portone_driver
+from tests.drivers import toss as toss_driver
+
+NAME, EMAIL = "Kim Minsu", "minsu.kim@example.com"
+
+
+def stranger_get(site, path):
+    """The same site from another browser (its own session)."""
+    return requests.get(site.url + path, timeout=30)
+
+
+def paid_with_virtual_account(site, pg):
+    """An order paid into a virtual account by the site's own session; (order id, account number)."""
+    order = site.order(pg, buyer_name=NAME, buyer_email=EMAIL)
+    if pg == "toss":
+        got = toss_driver.pay(site, order, method="가상계좌")
+        assert site.get(got["redirect_url"].replace(site.url, "")).status_code == 200
+        account = toss_driver.record(site, got["paymentKey"])["virtualAccount"]["accountNumber"]
+    else:
+        paid = portone_driver.pay(site, order, pay_method="vbank")
+        done = site.post("/payments/complete", json={"imp_uid": paid["imp_uid"], "merchant_uid": order["order_id"]})
+        assert done.status_code == 200, done.text
+        account = portone_driver.Api(site).payment(paid["imp_uid"])["vbank_num"]
+    return order["order_id"], account
+
+
+def log_pages(order_id):
+    return [f"/flows/{order_id}?lang=en", f"/api/flows/{order_id}", f"/flows/{order_id}.json",
+            f"/api/flows/{order_id}/steps", f"/api/flows/{order_id}/steps?after=1",
+            f"/flows/compare?a={order_id}&b={order_id}", "/flows?lang=en", "/api/flows"]
+
+
+@pytest.mark.parametrize("pg", ["toss", "portone"])
+def test_the_order_page_answers_only_the_buyers_session(site, pg):
+    order_id, account = paid_with_virtual_account(site, pg)
+    own = site.get(f"/orders/{order_id}?lang=en")
+    assert own.status_code == 200 and account in own.text and "Waiting for the deposit" in own.text
+    other = stranger_get(site, f"/orders/{order_id}?lang=en")
+    assert other.status_code == 404 and "Not found" in other.text
+    assert account not in other.text and NAME not in other.text
+    assert stranger_get(site, "/orders/no-such-order").status_code == 404      # the same answer
+
+
+@pytest.mark.parametrize("pg", ["toss", "portone"])
+def test_the_log_pages_mask_personal_data_for_everyone_but_the_buyer(site, pg):
+    order_id, account = paid_with_virtual_account(site, pg)
+    for path in log_pages(order_id):
+        own = site.get(path)
+        assert own.status_code == 200, path
+        other = stranger_get(site, path)
+        assert other.status_code == 200, path
+        for secret in (NAME, EMAIL, account):
+            assert secret not in other.text, (path, secret)
+        if f"/{order_id}" in path and "compare" not in path:       # the pages that show the buyer
+            assert "K*" in other.text, path                           # masked, not dropped
+    own = site.get(f"/api/flows/{order_id}").json()
+    assert (own["order"]["buyer_name"], own["order"]["buyer_email"]) == (NAME, EMAIL)
+    assert account in json.dumps(own["steps"], ensure_ascii=False)
+    theirs = stranger_get(site, f"/api/flows/{order_id}").json()
+    assert theirs["order"]["buyer_name"] == "K********" and theirs["order"]["buyer_email"].startswith("m***")
+    assert [s["name"] for s in theirs["steps"]] == [s["name"] for s in own["steps"]]
+    assert theirs["order"]["status"] == own["order"]["status"] == "awaiting_deposit"
+
+
+def test_a_name_that_reaches_a_summary_or_a_url_is_masked_too(site):
+    order = site.order("toss", buyer_name="Mallory Q", buyer_email="mq@example.com")
+    # The page reports a browser event whose values carry the buyer's name (as text and URL-encoded).
+    sent = site.post(f"/api/flows/{order['order_id']}/events", json={
+        "phase": "return", "name": "toss.rejection", "summary_key": "toss.rejection",
+        "values": {"code": "USER_CANCEL", "message": "Mallory Q closed it"},
+        "data": {"customerName": "Mallory Q", "url": "/fail?name=Mallory%20Q&mail=mq%40example.com"}})
+    assert sent.status_code == 201
+    text = stranger_get(site, f"/flows/{order['order_id']}?lang=en").text
+    assert "Mallory" not in text and "mq@example.com" not in text and "mq%40example.com" not in text
+    assert "Mallory Q closed it" in site.get(f"/flows/{order['order_id']}?lang=en").text
