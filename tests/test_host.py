@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from app import create_app
-from shop import config, http, orders
+from shop import steps, config, http, orders
 from shop.db import get_db
 from tests.drivers import portone as portone_driver
 from tests.drivers import toss as toss_driver
@@ -97,9 +97,9 @@ def test_forwarding_headers_choose_nothing(site, stranger):
 def test_a_pg_call_to_an_unconfigured_origin_is_refused_before_anything_is_sent(site, stranger):
     order = site.order("toss")
     with site.app.app_context():
-        with pytest.raises(http.ForeignOrigin):
-            http.call(order["order_id"], "approve", "toss.confirm", "POST", stranger.origin + "/v1/payments/confirm",
-                      provider="toss", summary="Confirm", json_body={"secretKey": site.app.config["TOSS_SECRET_KEY"]},
+        with pytest.raises(http.ForeignOrigin), steps.bound(steps.Flow(order["order_id"], "toss", "approve")):
+            http.call("confirm", "POST", stranger.origin + "/v1/payments/confirm", summary="Confirm",
+                      json_body={"secretKey": site.app.config["TOSS_SECRET_KEY"]},
                       headers={"Authorization": toss_driver.basic(site.app.config["TOSS_SECRET_KEY"])})
         step = get_db().execute("SELECT kind, verdict, summary, exchange FROM steps WHERE name = 'toss.confirm'"
                                 ).fetchone()
@@ -123,8 +123,7 @@ def test_a_redirect_from_the_pg_is_not_followed(site, stranger):
     site.app.config["EMULATOR_URL"] = f"http://127.0.0.1:{server.server_port}/emulator"
     try:
         with site.app.app_context():
-            resp = http.call(None, "server_auth", "portone.get_token", "POST",
-                             config.api_base("portone") + "/users/getToken", provider="portone", summary="Token",
+            resp = http.call("get_token", "POST", config.api_base("portone") + "/users/getToken", summary="Token",
                              json_body={"imp_secret": site.app.config["PORTONE_IMP_SECRET"]})
     finally:
         server.shutdown()
