@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 import i18n
+import webjson
 
 from . import clock, dashboard, db, errors_http, faults, webhooks
 
@@ -47,6 +48,7 @@ def create_app(test_config=None):
         app.config.update(test_config)
     for key in SECONDS:
         app.config[key] = float(app.config[key])
+    webjson.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     webhooks.init_app(app)

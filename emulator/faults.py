@@ -25,6 +25,8 @@ import time
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
+import webjson
+
 from . import clock, db
 
 # target -> (method, [path patterns under /emulator/<pg>]); "webhook" has no path.
@@ -355,9 +357,8 @@ def index():
 
 @bp.get("/faults/events")
 def list_events():
-    try:
-        after = int(request.args.get("after", 0))
-    except ValueError:
+    after = webjson.whole_number(request.args.get("after", "0"), low=0)
+    if after is None:
         return _bad("after must be an event id.")
     return jsonify([event_dict(e) for e in events(200, after)])
 

@@ -1,5 +1,6 @@
 """What the browser gets from the emulated PortOne: the IMP script, the hosted window, receipts, console buttons."""
 import json
+import math
 import os
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -9,7 +10,7 @@ from flask import (abort, current_app, jsonify, make_response, redirect, render_
 from flask_babel import get_locale, lazy_gettext as _l
 
 from .. import cors
-from . import bp, store
+from . import api, bp, store
 
 HERE = os.path.dirname(__file__)
 PAY_METHODS = ("card", "trans", "vbank", "phone", "samsung")
@@ -69,10 +70,14 @@ def refusal(user_code, params):
     if len(merchant_uid) > 40:
         return "merchant_uid는 최대 40자까지 입력할 수 있습니다."
     amount = params.get("amount")
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
         return "amount는 숫자(number) 타입이어야 합니다."
     if amount <= 0:
         return "amount는 0보다 커야 합니다."
+    if amount > api.MAX_AMOUNT:
+        return f"amount는 {api.MAX_AMOUNT:,}원을 넘을 수 없습니다."
+    if params.get("currency", "KRW") == "KRW" and amount != int(amount):
+        return "원화(KRW) 결제의 amount는 정수여야 합니다."
     name = params.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 40):
         return "name은 최대 40자의 문자열이어야 합니다."

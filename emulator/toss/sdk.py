@@ -1,6 +1,7 @@
 """What the browser gets from the emulated Toss: the payment-widget script, the hosted window (SDK iframe and
 API checkout page), the window's decisions, the receipt page, and the dashboard's "deposit now"."""
 import json
+import math
 import os
 import time
 from urllib.parse import urlencode, urlsplit
@@ -10,7 +11,7 @@ from flask import (Response, abort, current_app, jsonify, make_response, redirec
 from flask_babel import gettext as _
 
 from .. import clock, cors, db
-from . import bp, store
+from . import api, bp, store
 from .errors import API, FAIL_URL, ORDER_ID_MESSAGE, ORDER_NAME_MESSAGE, SDK
 
 HERE = os.path.dirname(__file__)
@@ -108,7 +109,8 @@ def _sdk_payments():
     amount = data.get("amount")
     if isinstance(amount, dict):
         amount = amount.get("value")
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount != int(amount):
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount) \
+            or amount != int(amount) or abs(amount) > api.MAX_AMOUNT:
         return _sdk_error("INVALID_AMOUNT_VALUE")
     amount = int(amount)
     if amount <= 0:
