@@ -4,37 +4,59 @@ Every worker process runs a dispatcher thread while deliveries are pending; a de
 claimed with one UPDATE before it is sent, so each attempt goes out once, not once per worker.
 Retry delays are the PG's documented minutes, scaled by EMULATOR_WEBHOOK_TIME_SCALE seconds
 per minute and measured on the emulator's clock (moving the clock makes retries due).
+
+The dispatcher hands each delivery to a small pool (POOL_SIZE threads), at most one in flight per
+target origin, so a receiver that never answers holds only its own webhooks. One exchange (connect,
+send, read the answer) has DEADLINE_S in all, and redirects are not followed. A target must be an
+allowed origin (emulator/targets.py); a refused one is kept as a 'refused' delivery saying why.
+Deliveries still pending when the server stopped are resumed when the app starts (and on the first
+request of each process, for servers that fork after loading the app).
 """
+import http.client
 import json
+import os
+import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
-import requests
-from flask import current_app
+from flask import current_app, has_request_context, request
 
+import i18n
 import sqlitedb
 
-from . import clock, db, faults
+from . import clock, db, faults, targets
 
 POLL_S = 0.1
 IDLE_EXIT_S = 5.0
-CLAIM_S = 60.0
+CLAIM_S = 60.0           # real seconds a claim holds; longer than any exchange
+DEADLINE_S = 10.0        # one exchange, from connect to the last byte of the answer
+POOL_SIZE = 4
+ANSWER_CHARS = 1000      # of each answer kept (and shown)
+USER_AGENT = "PG-Sandbox-Emulator-Webhook/1.0"
 
 _dispatchers = {}
 _lock = threading.Lock()
+_resumed_pid = None
 
 
 def enqueue(pg, event, payment_ref, url, payload, *, content_type="json", schedule=(), delay_s=0.0):
-    """Queue one webhook. schedule: retry delays in documented minutes. Returns the delivery id."""
+    """Queue one webhook. schedule: retry delays in documented minutes. Returns the delivery id.
+    A target that is not an allowed origin is kept at once as 'refused', with the reason."""
     now = clock.now()
+    own = request.host_url if has_request_context() else None
+    refused = targets.refusal(url, own, current_app.config.get(targets.SETTING, ""))
     with db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO deliveries (pg, event, payment_ref, url, content_type, body, schedule, status,"
-            " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (pg, event, payment_ref, url, content_type, json.dumps(payload, ensure_ascii=False),
-             json.dumps(list(schedule)), "pending", now + delay_s, now))
-        faults.on_webhook(conn, cur.lastrowid)   # an armed webhook fault (duplicate, late, ...)
-    wake()
+            " next_attempt_at, created_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (pg, event, payment_ref, str(url)[:2000], content_type, json.dumps(payload, ensure_ascii=False),
+             json.dumps(list(schedule)), "refused" if refused else "pending", now + delay_s, now, refused))
+        if not refused:
+            faults.on_webhook(conn, cur.lastrowid)   # an armed webhook fault (duplicate, late, ...)
+    if not refused:
+        wake()
     return cur.lastrowid
 
 
@@ -45,6 +67,10 @@ def resend(delivery_id):
         return None
     return enqueue(row["pg"], row["event"], row["payment_ref"], row["url"], json.loads(row["body"]),
                    content_type=row["content_type"])
+
+
+def get(delivery_id):
+    return db.get_db().execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
 
 
 def for_payment(payment_ref):
@@ -61,9 +87,18 @@ def attempts(delivery_id):
                                (delivery_id,)).fetchall()
 
 
+def reason(row):
+    """Why a delivery failed or was refused, in the reader's language ('' when nothing went wrong)."""
+    return i18n.render(row["last_error"]) if row["last_error"] else ""
+
+
 def wake():
     """Make sure this process's dispatcher runs and looks at the queue now."""
-    app = current_app._get_current_object()
+    start(current_app._get_current_object())
+
+
+def start(app):
+    """Start (or nudge) the dispatcher of app's database in this process."""
     path = app.config["EMULATOR_DATABASE"]
     with _lock:
         d = _dispatchers.get(path)
@@ -74,12 +109,32 @@ def wake():
     d.event.set()
 
 
+def resume(app):
+    """Start the dispatcher when deliveries were left pending (the server stopped while they waited)."""
+    global _resumed_pid
+    _resumed_pid = os.getpid()
+    if not os.path.exists(app.config["EMULATOR_DATABASE"]):
+        return
+    try:
+        conn = db.connect(app.config["EMULATOR_DATABASE"])
+        try:
+            pending = conn.execute("SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except Exception:   # no usable database yet: nothing can be pending
+        return
+    if pending:
+        start(app)
+
+
 class _Dispatcher(threading.Thread):
     def __init__(self, path, scale):
         super().__init__(daemon=True, name="webhook-dispatcher")
         self.path, self.scale = path, scale
         self.event = threading.Event()
-        self.session = requests.Session()
+        self.pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="webhook")
+        self.busy = set()          # target origins with a delivery in flight
+        self.busy_lock = threading.Lock()
 
     def run(self):
         idle_since = time.monotonic()
@@ -93,46 +148,73 @@ class _Dispatcher(threading.Thread):
                 pending = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
             except Exception:  # the database went away (a test's temporary folder): stop quietly
                 conn.close()
+                self.pool.shutdown(wait=False)
                 return
-            if sent or pending:
+            if sent or pending or self.busy:
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since > IDLE_EXIT_S:
                 with _lock:
                     if _dispatchers.get(self.path) is self:
                         del _dispatchers[self.path]
                 conn.close()
+                self.pool.shutdown(wait=False)
                 return
             self.event.wait(POLL_S)
             self.event.clear()
 
     def tick(self, conn):
+        """Hand due deliveries to the pool: the oldest one per origin not already in flight."""
         now = clock.now_at(conn)
-        due = conn.execute("SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
-                           " ORDER BY next_attempt_at, id LIMIT 20", (now,)).fetchall()
-        sent = 0
+        due = conn.execute("SELECT id, url FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+                           " ORDER BY next_attempt_at, id LIMIT 100", (now,)).fetchall()
+        sent, seen = 0, set()
         for row in due:
-            real = time.time()
-            cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
-                               " AND (claimed_until IS NULL OR claimed_until < ?)",
-                               (real + CLAIM_S, row["id"], real))
-            if cur.rowcount == 1:
-                self.attempt(conn, row["id"])
-                sent += 1
+            target = targets.parse(row["url"])
+            origin = target.origin if target else ("invalid", row["url"])
+            if origin in seen:
+                continue
+            seen.add(origin)
+            with self.busy_lock:
+                if origin in self.busy or len(self.busy) >= POOL_SIZE:
+                    continue
+                real = time.time()
+                cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
+                                   " AND (claimed_until IS NULL OR claimed_until < ?)",
+                                   (real + CLAIM_S, row["id"], real))
+                if cur.rowcount != 1:
+                    continue
+                self.busy.add(origin)
+            self.pool.submit(self._run_attempt, row["id"], origin)
+            sent += 1
         return sent
+
+    def _run_attempt(self, delivery_id, origin):
+        try:
+            conn = db.connect(self.path)
+            try:
+                self.attempt(conn, delivery_id)
+            finally:
+                conn.close()
+        except Exception:   # the database went away: the claim expires and another process retries
+            pass
+        finally:
+            with self.busy_lock:
+                self.busy.discard(origin)
+            self.event.set()
 
     def attempt(self, conn, delivery_id):
         d = conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
         payload = json.loads(d["body"])
         started = time.time()
         status_code, error, text = None, None, ""
+        if d["content_type"] == "form":
+            body, ctype = urlencode(payload, doseq=True), "application/x-www-form-urlencoded"
+        else:
+            body, ctype = json.dumps(payload, ensure_ascii=False), "application/json"
         try:
-            if d["content_type"] == "form":
-                resp = self.session.post(d["url"], data=payload, timeout=(3, 10))
-            else:
-                resp = self.session.post(d["url"], json=payload, timeout=(3, 10))
-            status_code, text = resp.status_code, resp.text[:2000]
-        except requests.RequestException as e:
-            error = type(e).__name__
+            status_code, text = post(d["url"], body.encode(), {"Content-Type": ctype})
+        except Failed as e:
+            error = e.args[0]
         ok = status_code is not None and 200 <= status_code < 300
         attempts_done = d["attempts"] + 1
         schedule = json.loads(d["schedule"])
@@ -152,6 +234,57 @@ class _Dispatcher(threading.Thread):
                          (status, attempts_done, next_at, status_code, error, delivery_id))
 
 
+class Failed(Exception):
+    """No answer: the stored message says why (connection refused, deadline passed, ...)."""
+
+
+def post(url, body, headers, deadline_s=None):
+    """POST body to url as the client the target was judged for: (status, first ANSWER_CHARS of the
+    answer). The whole exchange has deadline_s (DEADLINE_S); a redirect is an answer, not followed."""
+    deadline_s = DEADLINE_S if deadline_s is None else deadline_s
+    target = targets.parse(url)
+    if target is None:
+        raise Failed(i18n.msg("Not sent: %(url)s is not an absolute http(s) URL.", url=str(url)[:200]))
+    cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    conn = cls(target.host, target.port, timeout=deadline_s)
+    cut = threading.Event()
+
+    def stop():     # the deadline: end the exchange whatever it is waiting for
+        cut.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+    timer = threading.Timer(deadline_s, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        conn.request("POST", target.path, body=body,
+                     headers={"Host": target.host_header, "User-Agent": USER_AGENT, **headers})
+        resp = conn.getresponse()
+        raw = resp.read(ANSWER_CHARS * 4 + 1)
+    except (OSError, http.client.HTTPException) as e:
+        if cut.is_set():
+            raise Failed(i18n.msg("No complete answer within %(s)s s (the deadline of one delivery).",
+                                  s=f"{deadline_s:g}")) from None
+        raise Failed(type(e).__name__) from None
+    finally:
+        timer.cancel()
+        conn.close()
+    text = raw.decode("utf-8", "replace")
+    if len(text) > ANSWER_CHARS or len(raw) > ANSWER_CHARS * 4:
+        text = text[:ANSWER_CHARS] + " …"
+    return resp.status, text
+
+
 def init_app(app):
-    """Nothing runs until the first delivery is queued; then wake() starts the dispatcher."""
+    """Resume deliveries left pending by a stopped server, now and in each process's first request."""
     app.extensions["webhooks"] = _dispatchers
+
+    def resume_in_this_process():
+        if _resumed_pid != os.getpid():
+            resume(app)
+    app.before_request(resume_in_this_process)
+    resume(app)

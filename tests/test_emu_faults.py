@@ -24,8 +24,8 @@ def quick(site):
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver()
+def receiver(site):
+    r = Receiver().allowed_by(site)
     yield r
     r.close()
 

@@ -18,6 +18,14 @@ class Receiver:
         self.url = self.origin + path
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
+    def allowed_by(self, site):
+        """Add this receiver's origin to the emulator's EMULATOR_WEBHOOK_ALLOWED_ORIGINS (by default the
+        emulator calls only its own origin, and a receiver listens on another port). Returns self."""
+        cfg = site.emulator.config
+        cfg["EMULATOR_WEBHOOK_ALLOWED_ORIGINS"] = ",".join(
+            o for o in (cfg.get("EMULATOR_WEBHOOK_ALLOWED_ORIGINS"), self.origin) if o)
+        return self
+
     @Request.application
     def wsgi(self, request):
         self.hits.append((request.path, request.content_type or "", request.get_data(as_text=True)))
