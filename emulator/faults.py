@@ -23,11 +23,11 @@ import socket
 import time
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 import webjson
 
-from . import clock, db
+from . import clock, console, db
 
 # target -> (method, [path patterns under /emulator/<pg>]); "webhook" has no path.
 TARGETS = {
@@ -300,7 +300,6 @@ def events(limit=100, after=0):
 
 def describe(e):
     """What the emulator did, in the reader's language (e.g. 'answer delayed 15 s after acting')."""
-    from flask_babel import gettext as _
     s = f"{e['delay_s']:g}" if e["delay_s"] is not None else ""
     kind = e["kind"]
     if kind == "error_5xx":
@@ -381,6 +380,8 @@ def create():
         return _bad(str(e))
     row = arm(pg, target, kind, count)
     if _wants_html():
+        console.done(_("Fault #%(id)s armed: %(pg)s %(target)s — %(label)s.", id=row["id"], pg=pg, target=target,
+                       label=KIND_LABELS[kind]))
         return redirect(url_for("dashboard.index") + "#faults")
     return jsonify(to_dict(row)), 201
 
@@ -394,7 +395,8 @@ def delete(fault_id):
 
 @bp.post("/faults/<int:fault_id>/delete")
 def delete_form(fault_id):
-    remove(fault_id)
+    if remove(fault_id):
+        console.done(_("Fault #%(id)s removed.", id=fault_id))
     return redirect(url_for("dashboard.index") + "#faults")
 
 
@@ -403,6 +405,7 @@ def clear():
     """Remove every armed fault (webhooks held by a reorder fault are sent). The log is kept."""
     n = remove()
     if _wants_html():
+        console.done(_("All faults cleared (%(n)s).", n=n))
         return redirect(url_for("dashboard.index") + "#faults")
     return jsonify(cleared=n)
 

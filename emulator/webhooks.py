@@ -87,9 +87,9 @@ def attempts(delivery_id):
                                (delivery_id,)).fetchall()
 
 
-def reason(row):
-    """Why a delivery failed or was refused, in the reader's language ('' when nothing went wrong)."""
-    return i18n.render(row["last_error"]) if row["last_error"] else ""
+def reason(text):
+    """A delivery's or attempt's stored error (why it failed or was refused) in the reader's language."""
+    return i18n.render(text) if text else ""
 
 
 def wake():

@@ -9,7 +9,7 @@ from flask import (abort, current_app, jsonify, make_response, redirect, render_
                    send_from_directory, url_for)
 from flask_babel import get_locale, lazy_gettext as _l
 
-from .. import cors
+from .. import console, cors
 from . import api, bp, store
 
 HERE = os.path.dirname(__file__)
@@ -226,23 +226,30 @@ def receipt(imp_uid):
                            kst=store.kst_text)
 
 
-def _console_answer(row, status=200):
+def _console_answer(row, done, status=200):
     if request.is_json or request.accept_mimetypes.best == "application/json":
         if row is None:
             return jsonify(error="NOT_ALLOWED", message="The payment is not in a state that allows this."), 409
         return jsonify(payment=store.to_api(row)), status
+    if row is None:
+        console.done(_l("Nothing changed: the payment is not in a state that allows this."))
+    else:
+        console.done(done % {"imp_uid": row["imp_uid"], "status": row["status"]}, row["merchant_uid"])
     return redirect(url_for("dashboard.index"))
 
 
 @bp.post("/payments/<imp_uid>/deposit")
+@console.console_route
 def deposit(imp_uid):
     """Dashboard: the buyer paid into the virtual account (ready -> paid, webhook)."""
     if store.get(imp_uid) is None:
         abort(404)
-    return _console_answer(store.deposit(imp_uid))
+    return _console_answer(store.deposit(imp_uid),
+                           _l("Deposited: %(imp_uid)s is now %(status)s; its webhook is queued."))
 
 
 @bp.post("/payments/<imp_uid>/console-cancel")
+@console.console_route
 def console_cancel(imp_uid):
     """Dashboard: the merchant cancels the whole payment from PortOne's console (webhook: cancelled)."""
     if store.get(imp_uid) is None:
@@ -252,7 +259,8 @@ def console_cancel(imp_uid):
                               refund={"refund_holder": "-", "refund_bank": "-", "refund_account": "-"})
     except store.Refused:
         row = None
-    return _console_answer(row)
+    return _console_answer(row, _l("Cancelled from the console: %(imp_uid)s is now %(status)s; "
+                                   "its webhook is queued."))
 
 
 @bp.get("/sdk-test")

@@ -10,7 +10,7 @@ from flask import (Response, abort, current_app, jsonify, make_response, redirec
                    url_for)
 from flask_babel import gettext as _
 
-from .. import clock, cors, db
+from .. import clock, console, cors, db
 from . import api, bp, store
 from .errors import API, FAIL_URL, ORDER_ID_MESSAGE, ORDER_NAME_MESSAGE, SDK
 
@@ -250,6 +250,7 @@ def receipt():
 
 
 @bp.post("/payments/<payment_key>/deposit")
+@console.console_route
 def deposit(payment_key):
     """The emulator's "입금처리": a virtual account WAITING_FOR_DEPOSIT -> DONE, with DEPOSIT_CALLBACK."""
     now = clock.now()
@@ -270,4 +271,6 @@ def deposit(payment_key):
     store.notify(changed, deposit_status="DONE", transaction_key=tx)
     if request.is_json or request.accept_mimetypes.best == "application/json":
         return jsonify(store.to_payment(changed, now))
+    console.done(_("Deposited: %(key)s is now %(status)s; DEPOSIT_CALLBACK is queued.", key=payment_key,
+                   status=changed["status"]), changed["order_id"])
     return redirect(url_for("dashboard.index"))
