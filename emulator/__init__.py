@@ -26,11 +26,13 @@ DEFAULTS = {
     "EMULATOR_SLOW_SECONDS": "3",             # the windows' "answer slowly" outcome
     "EMULATOR_FAULT_DELAY_S": "15",           # how long a timeout fault holds the answer
     "EMULATOR_FAULT_LATE_S": "600",           # emulator seconds a "late" webhook waits
+    "EMULATOR_WEBHOOK_DEADLINE_S": "10",      # one webhook exchange, connect to last byte
     "EMULATOR_WEBHOOK_ALLOWED_ORIGINS": "",   # webhook origins besides the emulator's own; * = any
     "EMULATOR_CONSOLE_PASSWORD": "",          # set: the console asks for it (HTTP Basic, any user name)
-    "EMULATOR_SHOP_URL": "",                  # the shop, for the console's links; empty: the site it is mounted in
+    "EMULATOR_SHOP_URL": "",                  # the shop for the console's links; empty: the site it is mounted in
 }
-SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_SLOW_SECONDS", "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
+SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_WEBHOOK_DEADLINE_S", "EMULATOR_SLOW_SECONDS",
+           "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
 
 
 def create_app(test_config=None):

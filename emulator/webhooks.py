@@ -7,7 +7,7 @@ per minute and measured on the emulator's clock (moving the clock makes retries 
 
 The dispatcher hands each delivery to a small pool (POOL_SIZE threads), at most one in flight per
 target origin, so a receiver that never answers holds only its own webhooks. One exchange (connect,
-send, read the answer) has DEADLINE_S in all, and redirects are not followed. A target must be an
+send, read the answer) has EMULATOR_WEBHOOK_DEADLINE_S in all, and redirects are not followed. A target must be an
 allowed origin (emulator/targets.py); a refused one is kept as a 'refused' delivery saying why.
 Deliveries still pending when the server stopped are resumed when the app starts (and on the first
 request of each process, for servers that fork after loading the app).
@@ -31,8 +31,8 @@ from . import clock, db, faults, targets
 POLL_S = 0.1
 IDLE_EXIT_S = 5.0
 CLAIM_S = 60.0           # real seconds a claim holds; longer than any exchange
-DEADLINE_S = 10.0        # one exchange, from connect to the last byte of the answer
-POOL_SIZE = 4
+DEADLINE_S = 10.0        # one exchange, from connect to the last byte (EMULATOR_WEBHOOK_DEADLINE_S)
+POOL_SIZE = 16          # deliveries in flight at once (each to a different origin)
 ANSWER_CHARS = 1000      # of each answer kept (and shown)
 USER_AGENT = "PG-Sandbox-Emulator-Webhook/1.0"
 
@@ -103,7 +103,8 @@ def start(app):
     with _lock:
         d = _dispatchers.get(path)
         if d is None or not d.is_alive():
-            d = _Dispatcher(path, app.config["EMULATOR_WEBHOOK_TIME_SCALE"])
+            d = _Dispatcher(path, app.config["EMULATOR_WEBHOOK_TIME_SCALE"],
+                            app.config.get("EMULATOR_WEBHOOK_DEADLINE_S", DEADLINE_S))
             _dispatchers[path] = d
             d.start()
     d.event.set()
@@ -128,9 +129,9 @@ def resume(app):
 
 
 class _Dispatcher(threading.Thread):
-    def __init__(self, path, scale):
+    def __init__(self, path, scale, deadline_s):
         super().__init__(daemon=True, name="webhook-dispatcher")
-        self.path, self.scale = path, scale
+        self.path, self.scale, self.deadline_s = path, scale, float(deadline_s)
         self.event = threading.Event()
         self.pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="webhook")
         self.busy = set()          # target origins with a delivery in flight
@@ -212,7 +213,7 @@ class _Dispatcher(threading.Thread):
         else:
             body, ctype = json.dumps(payload, ensure_ascii=False), "application/json"
         try:
-            status_code, text = post(d["url"], body.encode(), {"Content-Type": ctype})
+            status_code, text = post(d["url"], body.encode(), {"Content-Type": ctype}, self.deadline_s)
         except Failed as e:
             error = e.args[0]
         ok = status_code is not None and 200 <= status_code < 300
@@ -266,13 +267,17 @@ def post(url, body, headers, deadline_s=None):
         resp = conn.getresponse()
         raw = resp.read(ANSWER_CHARS * 4 + 1)
     except (OSError, http.client.HTTPException) as e:
-        if cut.is_set():
-            raise Failed(i18n.msg("No complete answer within %(s)s s (the deadline of one delivery).",
-                                  s=f"{deadline_s:g}")) from None
-        raise Failed(type(e).__name__) from None
+        error = type(e).__name__
+    else:
+        error = None
     finally:
         timer.cancel()
         conn.close()
+    if cut.is_set():    # cut short (a cut can also look like an answer that ended early)
+        raise Failed(i18n.msg("No complete answer within %(s)s s (the deadline of one delivery).",
+                              s=f"{deadline_s:g}"))
+    if error:
+        raise Failed(error)
     text = raw.decode("utf-8", "replace")
     if len(text) > ANSWER_CHARS or len(raw) > ANSWER_CHARS * 4:
         text = text[:ANSWER_CHARS] + " …"
