@@ -3,7 +3,8 @@
 The emulator fetches `notice_url`s and webhook URLs from inside the server and shows their answers, so
 an unchecked URL would let anyone read internal services through it. A target is allowed only when its
 origin is the emulator's own (the request that queued the webhook reached it at that origin: with the
-emulator mounted in the site, the shop's origin) or is listed in EMULATOR_WEBHOOK_ALLOWED_ORIGINS
+emulator mounted in the site, the shop's origin), the shop's (EMULATOR_SHOP_URL, when the emulator runs on
+its own), or is listed in EMULATOR_WEBHOOK_ALLOWED_ORIGINS
 (comma-separated origins; `*` allows any). Origins are compared as the client connects: scheme, the
 host with every spelling of an address reduced to one (2130706433, 0x7f.1, 0177.0.0.1, [::ffff:7f00:1]
 are all 127.0.0.1; `localhost.` is `localhost`), and the port (80/443 when absent); userinfo is dropped.
@@ -85,12 +86,13 @@ def allowed_origins(setting):
     return out
 
 
-def refusal(url, own_origin, setting):
-    """Why the emulator will not call `url` (a stored message naming the setting), or None when it may."""
+def refusal(url, own_origin, setting, shop_url=""):
+    """Why the emulator will not call `url` (a stored message naming the setting), or None when it may.
+    Allowed: own_origin (where the emulator was reached), shop_url's origin (EMULATOR_SHOP_URL), the setting's."""
     target = parse(url)
     if target is None:
         return i18n.msg("Not sent: %(url)s is not an absolute http(s) URL.", url=str(url)[:200])
-    allowed = allowed_origins(setting)
+    allowed = allowed_origins(setting) | allowed_origins(shop_url)
     own = parse(own_origin) if own_origin else None
     if "*" in allowed or target.origin in allowed or (own is not None and target.origin == own.origin):
         return None

@@ -46,7 +46,8 @@ def enqueue(pg, event, payment_ref, url, payload, *, content_type="json", schedu
     A target that is not an allowed origin is kept at once as 'refused', with the reason."""
     now = clock.now()
     own = request.host_url if has_request_context() else None
-    refused = targets.refusal(url, own, current_app.config.get(targets.SETTING, ""))
+    cfg = current_app.config
+    refused = targets.refusal(url, own, cfg.get(targets.SETTING, ""), cfg.get("EMULATOR_SHOP_URL", ""))
     with db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO deliveries (pg, event, payment_ref, url, content_type, body, schedule, status,"

@@ -74,6 +74,13 @@ def test_listed_origins_are_allowed_however_the_url_spells_them(site, internal):
     assert answer["attempts_made"][0]["response"] == "internal secret: s3cr3t-admin-page"
 
 
+def test_the_configured_shop_is_an_allowed_origin(site, internal):
+    site.emulator.config["EMULATOR_SHOP_URL"] = internal.origin + "/"      # the emulator serving a shop elsewhere
+    paid = portone.pay(site, order(), notice_url=internal.origin.replace("127.0.0.1", "127.0.0.01") + "/shop")
+    assert until(lambda: [d["status"] for d in deliveries(site, paid["imp_uid"])] == ["delivered"])
+    assert [path for path, _t, _b in internal.hits] == ["/shop"]
+
+
 def test_a_star_allows_any_origin(site, internal):
     site.emulator.config[SETTING] = "*"
     paid = portone.pay(site, order(), notice_url=f"http://0x7f000001:{internal.server.server_port}/any")
