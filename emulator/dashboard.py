@@ -80,7 +80,8 @@ def resend(delivery_id):
         return jsonify(delivery_id=new_id), 201
     new = webhooks.get(new_id)
     if new["status"] == "refused":
-        console.done(_("Webhook #%(id)s was not sent again: %(reason)s", id=delivery_id, reason=webhooks.reason(new["last_error"])))
+        console.done(_("Webhook #%(id)s was not sent again: %(reason)s", id=delivery_id,
+                       reason=webhooks.reason(new["last_error"])))
     else:
         console.done(_("Webhook #%(id)s is queued again as #%(new)s.", id=delivery_id, new=new_id),
                      _order_of(new))

@@ -72,6 +72,21 @@ def parse(url):
                   host_header)
 
 
+def own_origin(host_url, environ):
+    """The origin a request reached the emulator at, when its Host agrees with the server's own socket (the
+    same port, and a loopback name or the address the server is bound to); else None. A forged Host header
+    cannot make an internal service 'own'. Behind a proxy on another port, set EMULATOR_SHOP_URL."""
+    t = parse(host_url)
+    if t is None or str(t.port) != str(environ.get("SERVER_PORT")):
+        return None
+    if t.host == canonical_host(environ.get("SERVER_NAME") or "") or t.host == "localhost":
+        return host_url
+    try:
+        return host_url if ipaddress.ip_address(t.host).is_loopback else None
+    except ValueError:
+        return None
+
+
 def allowed_origins(setting):
     """The origins a setting lists (parsed like targets); '*' as the set {'*'}."""
     out = set()

@@ -45,7 +45,7 @@ def enqueue(pg, event, payment_ref, url, payload, *, content_type="json", schedu
     """Queue one webhook. schedule: retry delays in documented minutes. Returns the delivery id.
     A target that is not an allowed origin is kept at once as 'refused', with the reason."""
     now = clock.now()
-    own = request.host_url if has_request_context() else None
+    own = targets.own_origin(request.host_url, request.environ) if has_request_context() else None
     cfg = current_app.config
     refused = targets.refusal(url, own, cfg.get(targets.SETTING, ""), cfg.get("EMULATOR_SHOP_URL", ""))
     with db.transaction() as conn:

@@ -42,7 +42,8 @@ def test_cross_site_posts_change_nothing(site, vbank, toss_vbank):
     [first] = deliveries(site, vbank)
     forged = [("/emulator/clock", {"advance": "86400"}), ("/emulator/faults", {"target": "toss:confirm",
                                                                               "kind": "down", "count": "0"}),
-              (f"/emulator/portone/payments/{vbank}/deposit", {}), (f"/emulator/toss/payments/{toss_vbank}/deposit", {}),
+              (f"/emulator/portone/payments/{vbank}/deposit", {}),
+              (f"/emulator/toss/payments/{toss_vbank}/deposit", {}),
               (f"/emulator/portone/payments/{paid}/console-cancel", {}),
               (f"/emulator/deliveries/{first['id']}/resend", {}), ("/emulator/faults/clear", {})]
     for path, form in forged:
@@ -114,7 +115,8 @@ def test_the_console_password(site, vbank):
         assert requests.get(site.url + path, auth=("me", "wrong"), timeout=10).status_code == 401
         assert requests.get(site.url + path, auth=("anyone", "correct horse"), timeout=10).status_code == 200
     assert requests.post(site.url + "/emulator/clock", json={"advance": 600}, timeout=10).status_code == 401
-    assert requests.post(f"{site.url}/emulator/portone/payments/{vbank}/deposit", json={}, timeout=10).status_code == 401
+    deposit = requests.post(f"{site.url}/emulator/portone/payments/{vbank}/deposit", json={}, timeout=10)
+    assert deposit.status_code == 401
     assert clock_offset_with(site, ("x", "correct horse")) == 0
     assert portone.Api(site).payment(vbank)["status"] == "ready"           # the REST API needs no console password
     moved = requests.post(site.url + "/emulator/clock", json={"advance": 600}, auth=("x", "correct horse"),

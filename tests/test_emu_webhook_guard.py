@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+import requests
 from werkzeug.wrappers import Response
 
 import emulator
@@ -59,6 +60,21 @@ def test_every_spelling_of_an_internal_address_is_refused_recorded_and_never_cal
     assert internal.hits == []
     page = site.get("/emulator/?lang=en").text
     assert "s3cr3t" not in page and f"{SETTING}" in page
+
+
+def test_a_forged_host_header_does_not_make_an_internal_origin_own(site, internal):
+    port = internal.server.server_port
+    forged = {"Host": f"10.0.0.5:{site.url.rsplit(':', 1)[1]}"}
+    params = portone.request_pay_params(order(), notice_url=[f"http://10.0.0.5:{site.url.rsplit(':', 1)[1]}/x",
+                                                             f"http://127.0.0.1:{port}/y"])
+    opened = requests.post(site.url + "/emulator/portone/sdk/payments", headers=forged, timeout=10, json={
+        "user_code": "imp00000000", "params": params, "sdk": "1.3.0", "page_url": "http://10.0.0.5/"})
+    imp_uid = opened.json()["imp_uid"]
+    decided = requests.post(f"{site.url}/emulator/portone/window/{imp_uid}/decide", timeout=10,
+                            headers={"Host": f"127.0.0.1:{port}"}, json={"outcome": "approve"})
+    assert decided.status_code == 200
+    assert [d["status"] for d in deliveries(site, imp_uid)] == ["refused", "refused"]
+    assert internal.hits == []
 
 
 def test_listed_origins_are_allowed_however_the_url_spells_them(site, internal):

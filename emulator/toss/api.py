@@ -128,7 +128,7 @@ def _body():
     return data
 
 
-MAX_AMOUNT = 10 ** 10 - 1   # above any per-payment limit: EXCEED_MAX_AMOUNT (거래금액 한도를 초과했습니다.)
+MAX_AMOUNT = 10 ** 10 - 1   # above any per-payment limit: EXCEED_MAX_AMOUNT (거래금액 한도를 초과했습니다)
 
 
 def parse_amount(value):
