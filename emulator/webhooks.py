@@ -165,10 +165,13 @@ class _Dispatcher(threading.Thread):
             self.event.clear()
 
     def tick(self, conn):
-        """Hand due deliveries to the pool: the oldest one per origin not already in flight."""
+        """Hand due deliveries to the pool: the first due one per origin not already in flight. (One row per
+        URL is read, so many deliveries queued for one receiver never hide another receiver's.)"""
         now = clock.now_at(conn)
-        due = conn.execute("SELECT id, url FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
-                           " ORDER BY next_attempt_at, id LIMIT 100", (now,)).fetchall()
+        due = conn.execute("SELECT id, url FROM (SELECT id, url, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY"
+                           " url ORDER BY next_attempt_at, id) AS n FROM deliveries WHERE status = 'pending'"
+                           " AND next_attempt_at <= ?) WHERE n = 1 ORDER BY next_attempt_at, id LIMIT 500",
+                           (now,)).fetchall()
         sent, seen = 0, set()
         for row in due:
             target = targets.parse(row["url"])
@@ -182,7 +185,7 @@ class _Dispatcher(threading.Thread):
                 real = time.time()
                 cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
                                    " AND (claimed_until IS NULL OR claimed_until < ?)",
-                                   (real + CLAIM_S, row["id"], real))
+                                   (real + max(CLAIM_S, self.deadline_s * 2), row["id"], real))
                 if cur.rowcount != 1:
                     continue
                 self.busy.add(origin)

@@ -163,6 +163,24 @@ def test_slow_receivers_never_delay_another_receivers_webhook(site):
     fast.close()
 
 
+def test_a_flood_of_webhooks_to_one_slow_receiver_does_not_hide_another_receivers(site):
+    from emulator import webhooks
+    finished = []
+    slow = Held(site, finished, "slow")
+    fast = Receiver(respond=lambda request: finished.append("fast") or Response("ok")).allowed_by(site)
+    try:
+        with site.emulator.test_request_context():
+            for i in range(520):                          # more than the dispatcher reads at once (500)
+                webhooks.enqueue("portone", "paid", f"imp_flood{i}", slow.receiver.url, {"imp_uid": f"imp_flood{i}"})
+            webhooks.enqueue("portone", "paid", "imp_honest", fast.url, {"imp_uid": "imp_honest"})
+        assert until(lambda: fast.hits)
+        assert finished == ["fast"] and len(slow.receiver.hits) == 1
+    finally:
+        slow.release.set()
+        slow.receiver.close()
+        fast.close()
+
+
 def test_one_receiver_gets_its_webhooks_one_at_a_time_in_order(site):
     finished = []
     held = Held(site, finished, "first")
