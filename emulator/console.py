@@ -33,6 +33,7 @@ TOKEN_PATHS = ("/portone/users/getToken",)
 CONSOLE_BLUEPRINTS = {"dashboard", "clock", "faults"}
 KST = timezone(timedelta(hours=9), "KST")
 
+
 def console_route(view):
     """Mark a PG blueprint's view as part of the console (password-guarded), e.g. "Deposit now"."""
     view.console_route = True
