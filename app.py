@@ -8,6 +8,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 import emulator
 import i18n
 import viewer
+import webjson
 from lab import views as lab_views
 from shop import config, db, errors, security
 
@@ -15,6 +16,7 @@ from shop import config, db, errors, security
 def create_app(test_config=None, emulator_config=None):
     """Build the shop app; in emulator mode the fake PGs answer under /emulator."""
     app = Flask(__name__, instance_relative_config=True)
+    webjson.init_app(app)
     config.load(app, test_config)
     db.init_app(app)
     security.init_app(app)

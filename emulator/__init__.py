@@ -3,14 +3,14 @@
 Mounted at /emulator by the site's app.py, or alone: `flask --app emulator run -p 5001`.
 """
 import os
-import secrets
 
 from dotenv import load_dotenv
 from flask import Flask
 
 import i18n
+import webjson
 
-from . import clock, dashboard, db, errors_http, faults, webhooks
+from . import clock, console, dashboard, db, errors_http, faults, webhooks
 
 # The credentials the emulator accepts (the shop's emulator-mode defaults). The Toss keys
 # are the public docs keys that anyone may use.
@@ -34,8 +34,13 @@ DEFAULTS = {
     "EMULATOR_SLOW_SECONDS": "3",             # the windows' "answer slowly" outcome
     "EMULATOR_FAULT_DELAY_S": "15",           # how long a timeout fault holds the answer
     "EMULATOR_FAULT_LATE_S": "600",           # emulator seconds a "late" webhook waits
+    "EMULATOR_WEBHOOK_DEADLINE_S": "10",      # one webhook exchange, connect to last byte
+    "EMULATOR_WEBHOOK_ALLOWED_ORIGINS": "",   # webhook origins besides the emulator's own; * = any
+    "EMULATOR_CONSOLE_PASSWORD": "",          # set: the console asks for it (HTTP Basic, any user name)
+    "EMULATOR_SHOP_URL": "",                  # the shop for the console's links; empty: the site it is mounted in
 }
-SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_SLOW_SECONDS", "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
+SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_WEBHOOK_DEADLINE_S", "EMULATOR_SLOW_SECONDS",
+           "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
 
 
 def create_app(test_config=None):
@@ -47,7 +52,8 @@ def create_app(test_config=None):
     app.config.update(
         EMULATOR_DATABASE=os.environ.get("EMULATOR_DATABASE")
         or os.path.join(app.instance_path, "emulator.sqlite3"),
-        SECRET_KEY=os.environ.get("EMULATOR_SECRET_KEY") or secrets.token_hex(16),
+        SECRET_KEY=os.environ.get("EMULATOR_SECRET_KEY")
+        or console.instance_secret(os.path.join(app.instance_path, "emulator_secret_key")),
         SESSION_COOKIE_NAME="emulator_session",
         MAX_CONTENT_LENGTH=256 * 1024,
     )
@@ -55,9 +61,11 @@ def create_app(test_config=None):
         app.config.update(test_config)
     for key in SECONDS:
         app.config[key] = float(app.config[key])
+    webjson.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     webhooks.init_app(app)
+    console.init_app(app)    # before faults: a refused console request spends no fault
 
     from .portone import bp as portone_bp
     from .portone_v2 import bp as portone_v2_bp

@@ -2,9 +2,9 @@
 import time
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 
-
-from . import db
+from . import console, db
 
 bp = Blueprint("clock", __name__)
 
@@ -57,5 +57,10 @@ def move():
     from . import webhooks
     webhooks.wake()
     if not request.is_json:
+        if data.get("reset"):
+            console.done(_("The clock is back to real time: %(now)s.", now=console.kst(now())))
+        else:
+            console.done(_("The clock moved %(minutes)s minutes ahead: it is now %(now)s.",
+                           minutes=f"{seconds / 60:g}", now=console.kst(now())))
         return redirect(url_for("dashboard.index"))
     return jsonify(now=now(), offset=offset_at(db.get_db()))

@@ -23,9 +23,11 @@ import socket
 import time
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
-from . import clock, db
+import webjson
+
+from . import clock, console, db
 
 # target -> (method, [path patterns under /emulator/<pg's URL prefix>]); "webhook" has no path.
 TARGETS = {
@@ -310,7 +312,6 @@ def events(limit=100, after=0):
 
 def describe(e):
     """What the emulator did, in the reader's language (e.g. 'answer delayed 15 s after acting')."""
-    from flask_babel import gettext as _
     s = f"{e['delay_s']:g}" if e["delay_s"] is not None else ""
     kind = e["kind"]
     if kind == "error_5xx":
@@ -367,9 +368,8 @@ def index():
 
 @bp.get("/faults/events")
 def list_events():
-    try:
-        after = int(request.args.get("after", 0))
-    except ValueError:
+    after = webjson.whole_number(request.args.get("after", "0"), low=0)
+    if after is None:
         return _bad("after must be an event id.")
     return jsonify([event_dict(e) for e in events(200, after)])
 
@@ -392,6 +392,8 @@ def create():
         return _bad(str(e))
     row = arm(pg, target, kind, count)
     if _wants_html():
+        console.done(_("Fault #%(id)s armed: %(pg)s %(target)s — %(label)s.", id=row["id"], pg=pg, target=target,
+                       label=KIND_LABELS[kind]))
         return redirect(url_for("dashboard.index") + "#faults")
     return jsonify(to_dict(row)), 201
 
@@ -405,7 +407,8 @@ def delete(fault_id):
 
 @bp.post("/faults/<int:fault_id>/delete")
 def delete_form(fault_id):
-    remove(fault_id)
+    if remove(fault_id):
+        console.done(_("Fault #%(id)s removed.", id=fault_id))
     return redirect(url_for("dashboard.index") + "#faults")
 
 
@@ -414,6 +417,7 @@ def clear():
     """Remove every armed fault (webhooks held by a reorder fault are sent). The log is kept."""
     n = remove()
     if _wants_html():
+        console.done(_("All faults cleared (%(n)s).", n=n))
         return redirect(url_for("dashboard.index") + "#faults")
     return jsonify(cleared=n)
 

@@ -3,6 +3,7 @@ stored orders untouched), then targeted cases: malformed JSON, content types, si
 import json
 import re
 import threading
+import uuid
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -51,6 +52,11 @@ NASTY = ["", " ", "0", "-1", "1e309", "NaN", "null", "true", "[]", "{}", "<scrip
          "한글 이름", "🙂" * 30, "x" * 5000, "order-", "imp_", "tgen_", "paid", "DONE", "approve", "slow",
          "가상계좌", "카드", "vbank", "card", "shoes", "TOSS5000", "FIRSTBUY", "portone", "toss"]
 HUGE = [0, -1, 1, 99, 100, 15000, 2 ** 31, 2 ** 63, -(2 ** 63) - 1, 10 ** 30, 2 ** 64 + 1]
+# Number tokens as they appear in JSON text (json.dumps cannot write most of them): non-finite, beyond
+# 64 bits, beyond a float, fractions, and more digits than Python converts.
+NUMBER_TOKENS = ["1e400", "-1e400", "1e20", "NaN", "Infinity", "-Infinity", str(2 ** 63), str(2 ** 64),
+                 str(-(2 ** 63) - 1), "15000.5", "0.5", "-0.0", "1" + "0" * 5000, "9" * 30]
+DEEP = [64, 65, 200, 3000, 100000]
 
 
 class LiveSite:
@@ -182,8 +188,10 @@ def request_input(draw, live, converters, method):
             path[name] = str(draw(st.one_of(st.sampled_from([0, 1, 2, 10 ** 20]), st.integers(0, 10 ** 30))))
         else:
             path[name] = quote(draw(text) or "x", safe="")
-    query = draw(st.dictionaries(st.sampled_from(FIELDS), text.map(lambda v: v[:300]), max_size=5))
-    kind = draw(st.sampled_from(["json", "json", "form", "raw", "none", "huge"] if method != "GET" else ["none"]))
+    query_values = st.one_of(text.map(lambda v: v[:300]), st.sampled_from([str(n) for n in HUGE] + NUMBER_TOKENS))
+    query = draw(st.dictionaries(st.sampled_from(FIELDS), query_values, max_size=5))
+    kind = draw(st.sampled_from(["json", "json", "form", "raw", "none", "huge", "deep", "numbers"]
+                                if method != "GET" else ["none"]))
     body = {}
     if kind == "json":
         body = {"data": json.dumps(draw(st.one_of(obj, values)), allow_nan=True),
@@ -197,6 +205,15 @@ def request_input(draw, live, converters, method):
                                                       "application/json; charset=latin-1"]))}
     elif kind == "huge":
         body = {"data": json.dumps({"buyer_name": "x" * (300 * 1024)}), "content_type": "application/json"}
+    elif kind == "deep":       # arrays or objects nested deeper than any parser should follow
+        n, field = draw(st.sampled_from(DEEP)), draw(st.sampled_from(FIELDS))
+        inner = draw(st.sampled_from(["[" * n + "]" * n, '{"a":' * n + "1" + "}" * n]))
+        body = {"data": f'{{"{field}": {inner}}}', "content_type": "application/json"}
+    elif kind == "numbers":    # numbers no route can hold, under the names routes read
+        fields = draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=5, unique=True))
+        tokens = [draw(st.sampled_from(NUMBER_TOKENS)) for _ in fields]
+        body = {"data": "{" + ", ".join(f'"{f}": {t}' for f, t in zip(fields, tokens)) + "}",
+                "content_type": "application/json"}
     csrf = draw(st.sampled_from([True, True, True, False]))
     return path, query, body, csrf
 
@@ -293,7 +310,7 @@ def test_json_routes_refuse_what_is_not_a_json_object(site, path, data, content_
     ({"pg": "toss", "product_id": "shoes", "quantity": -3}, "BAD_QUANTITY"),
     ({"pg": "toss", "product_id": "shoes", "quantity": 2.5}, "BAD_QUANTITY"),
     ({"pg": "toss", "product_id": "shoes", "quantity": "2"}, "BAD_QUANTITY"),
-    ({"pg": "toss", "product_id": "shoes", "quantity": 10 ** 40}, "BAD_QUANTITY"),
+    ({"pg": "toss", "product_id": "shoes", "quantity": 10 ** 40}, "BAD_REQUEST"),   # beyond 64 bits: webjson
     ({"pg": "toss", "product_id": "shoes", "quantity": True}, "BAD_QUANTITY"),
     ({"pg": "toss", "product_id": "shoes", "coupons": "TOSS5000"}, "BAD_COUPONS"),
     ({"pg": "toss", "product_id": "shoes", "coupons": [1]}, "BAD_COUPONS"),
@@ -436,6 +453,112 @@ def test_emulator_fault_control_with_a_list_where_a_name_belongs(client, body):
 def test_emulator_ids_too_large_for_sqlite_are_404(client, path):
     resp = client.post(path) if path.endswith(("resend", "delete")) else client.get(path)
     assert resp.status_code == 404
+
+
+# --- JSON no route may see: nested thousands deep, non-finite and out-of-range numbers (both apps) ----------
+
+DEEP_ROUTES = [
+    ("/api/orders", "shop"), ("/api/quote", "shop"), ("/portone/orders", "shop"), ("/payments/complete", "shop"),
+    ("/webhooks/portone", "shop"), ("/webhooks/toss", "shop"),
+    ("/emulator/portone/sdk/payments", "portone-sdk"), ("/emulator/portone/users/getToken", "portone"),
+    ("/emulator/portone/window/imp_1/decide", "portone-sdk"), ("/emulator/toss/sdk/payments", "toss-sdk"),
+    ("/emulator/toss/v1/payments/confirm", "toss"), ("/emulator/toss/v1/payments", "toss"),
+    ("/emulator/toss/v1/payments/tgen_1/cancel", "toss"), ("/emulator/toss/window/tgen_1/decide", "toss"),
+    ("/emulator/faults", "emulator"), ("/emulator/clock", "emulator")]
+BAD_JSON = {"deep arrays": "[" * 30000 + "]" * 30000, "deep objects": '{"a":' * 5000 + "1" + "}" * 5000,
+            "NaN": '{"amount": NaN, "advance": NaN, "quantity": NaN}',
+            "Infinity": '{"amount": Infinity, "advance": -Infinity, "count": Infinity}',
+            "1e400": '{"amount": 1e400, "advance": 1e400, "quantity": 1e400}',
+            "2^64": '{"amount": %d, "count": %d, "quantity": %d}' % (2 ** 64, 2 ** 64, 2 ** 64),
+            "-2^63-1": '{"amount": %d, "cancelAmount": %d}' % (-(2 ** 63) - 1, -(2 ** 63) - 1)}
+
+
+@pytest.mark.parametrize("name", BAD_JSON)
+@pytest.mark.parametrize("path, shape", DEEP_ROUTES)
+def test_json_no_route_may_see_is_a_clear_400_in_each_apps_shape(site, path, shape, name):
+    toss_auth = {"Authorization": "Basic dGVzdF9nc2tfZG9jc19PYVB6OEw1S2RtUVhrelJ6M3k0N0JNdzY6"}
+    resp = site.post(path + "?lang=en", data=BAD_JSON[name].encode(), csrf=shape == "shop",
+                     headers={"Content-Type": "application/json", **(toss_auth if shape == "toss" else {})})
+    assert resp.status_code == 400, (resp.status_code, resp.text[:200])
+    body = resp.json()
+    if shape.startswith("toss"):     # the REST API's code, or the widget's (its SDK answers the browser)
+        assert body["code"] == ("INVALID_REQUEST" if shape == "toss" else "INVALID_PARAMETERS") and body["message"]
+    elif shape == "portone":
+        assert body["code"] == -1 and body["response"] is None and body["message"]
+    elif shape == "portone-sdk":
+        assert body["error_code"] and body["error_msg"]
+    else:
+        assert any(body.get(k) for k in ("error", "message", "result", "code")), body
+    assert site.get("/emulator/clock").json()["offset"] == 0 and site.get("/emulator/faults").json() == []
+
+
+@pytest.mark.parametrize("query", ["after=%d" % 2 ** 64, "after=1e400", "after=-1", "after=NaN"])
+def test_a_query_integer_beyond_64_bits_is_a_clear_400(site, query):
+    resp = site.get("/emulator/faults/events?" + query)
+    assert resp.status_code == 400 and resp.json()["error"] == "BAD_REQUEST"
+
+
+def _portone_token(site):
+    cfg = site.emulator.config
+    return site.http.post(site.url + "/emulator/portone/users/getToken", timeout=10, json={
+        "imp_key": cfg["EMULATOR_PORTONE_IMP_KEY"], "imp_secret": cfg["EMULATOR_PORTONE_IMP_SECRET"]}
+    ).json()["response"]["access_token"]
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "nan", "1e400", "1e20", str(2 ** 63), "1e10"])
+def test_emulated_portone_refuses_impossible_amounts_and_keeps_nothing(site, amount):
+    token = _portone_token(site)
+    merchant_uid = f"order-{amount[:6]}-x"
+    for send in ({"data": {"merchant_uid": merchant_uid, "amount": amount}},     # a form, as PortOne accepts
+                 {"json": {"merchant_uid": merchant_uid, "amount": float(amount)}} if amount not in (
+                     "Infinity", "-Infinity", "nan", "1e400") else {"json": {"merchant_uid": merchant_uid,
+                                                                               "amount": 10 ** 20}}):
+        resp = site.http.post(site.url + "/emulator/portone/payments/prepare", headers={"Authorization": token},
+                              timeout=10, **send)
+        assert resp.status_code == 400 and resp.json()["code"] == -1 and resp.json()["response"] is None
+    kept = site.http.get(f"{site.url}/emulator/portone/payments/prepare/{merchant_uid}",
+                         headers={"Authorization": token}, timeout=10).json()
+    assert kept["response"] is None
+
+
+@pytest.mark.parametrize("amount, message", [(1e20, "amount는 9,999,999,999원을 넘을 수 없습니다."),
+                                             (10 ** 12, "amount는 9,999,999,999원을 넘을 수 없습니다."),
+                                             (1000.5, "원화(KRW) 결제의 amount는 정수여야 합니다."),
+                                             (0, "amount는 0보다 커야 합니다.")])
+def test_emulated_portone_sdk_refuses_impossible_amounts_before_the_window(site, amount, message):
+    order = {"order_id": "order-amount-" + str(amount)[:8].replace(".", "_"), "order_name": "x", "amount": amount}
+    got = portone_driver.pay(site, order)
+    assert got["imp_uid"] is None and got["window_error"]["error_msg"] == message
+
+
+@pytest.mark.parametrize("amount, code", [(1e20, "EXCEED_MAX_AMOUNT"), (10 ** 10, "EXCEED_MAX_AMOUNT"),
+                                          (15000.5, "INVALID_REQUEST"), ("1e3", "INVALID_REQUEST")])
+def test_emulated_toss_refuses_impossible_amounts_in_its_own_codes(site, amount, code):
+    created = toss_driver.api(site, "POST", "/v1/payments", {
+        "method": "CARD", "amount": amount, "orderId": "order-impossible-1", "orderName": "x",
+        "successUrl": site.url + "/success", "failUrl": site.url + "/fail"}, secret=toss_driver.API_SECRET)
+    assert created.status_code == 400 and created.json()["code"] == code
+    order = {"order_id": "order-" + uuid.uuid4().hex[:10], "order_name": "x", "amount": 15000,
+             "customer_key": "cust_amount"}
+    key = toss_driver.approved(site, order)
+    refused = toss_driver.confirm(site, key, order, amount=amount)
+    assert refused.status_code == 400 and refused.json()["code"] == code
+    assert toss_driver.record(site, key)["status"] == "IN_PROGRESS"              # nothing was confirmed
+    assert toss_driver.api(site, "GET", "/v1/payments/orders/order-impossible-1").status_code == 404
+    widget = toss_driver.start(site, dict(order, order_id="order-" + uuid.uuid4().hex[:10]), amount=amount)
+    assert widget["status"] == 400 and widget["code"] in ("INVALID_AMOUNT_VALUE", "INVALID_PARAMETERS")
+
+
+@pytest.mark.parametrize("form", [{"advance": "Infinity"}, {"advance": "nan"}, {"advance": "1e400"},
+                                  {"advance": "1e20"}, {"advance": str(2 ** 64)}])
+def test_the_emulator_clock_refuses_impossible_moves(site, form):
+    resp = site.http.post(site.url + "/emulator/clock", data=form, headers={"Accept": "application/json"},
+                          timeout=10)
+    assert resp.status_code in (400, 403)           # a form needs the console's token; JSON is checked below
+    as_json = site.http.post(site.url + "/emulator/clock", timeout=10, data='{"advance": %s}' % form["advance"],
+                             headers={"Content-Type": "application/json"})
+    assert as_json.status_code == 400 and as_json.json()["message"]
+    assert site.get("/emulator/clock").json()["offset"] == 0
 
 
 # --- the error handlers ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import requests
 
 from tests.drivers.receiver import Receiver
 from tests.drivers import faults
-from tests.drivers.emulator import deliveries
+from tests.drivers.emulator import console_token, deliveries
 from tests.drivers import portone
 from tests.drivers import toss
 
@@ -24,8 +24,8 @@ def quick(site):
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver()
+def receiver(site):
+    r = Receiver().allowed_by(site)
     yield r
     r.close()
 
@@ -298,12 +298,14 @@ def test_dashboard_arms_shows_and_clears_faults(site):
     http = requests.Session()
     page = http.get(site.url + "/emulator/?lang=en", timeout=10).text
     assert "No fault is armed" in page and 'value="toss:confirm"' in page
+    token = console_token(page)
     resp = http.post(site.url + "/emulator/faults", data={"target": "toss:confirm", "kind": "timeout_after",
-                                                         "count": "3"}, timeout=10)
+                                                         "count": "3", "csrf_token": token}, timeout=10)
     assert resp.status_code == 200 and "No fault is armed" not in resp.text
     assert [(f["pg"], f["target"], f["kind"], f["count"]) for f in faults.faults(site)] == \
         [("toss", "confirm", "timeout_after", 3)]
-    refused = http.post(site.url + "/emulator/faults", data={"target": "toss:webhook", "kind": "down"}, timeout=10)
+    refused = http.post(site.url + "/emulator/faults", data={"target": "toss:webhook", "kind": "down",
+                                                            "csrf_token": token}, timeout=10)
     assert "kind for toss webhook must be one of" in refused.text
     faults.arm(site, "portone", "get_token", "error_5xx")
     portone.Api(site).get_token()

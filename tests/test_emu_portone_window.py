@@ -25,8 +25,8 @@ def api(site):
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver(path="/webhooks/portone")
+def receiver(site):
+    r = Receiver(path="/webhooks/portone").allowed_by(site)
     yield r
     r.close()
 
@@ -249,7 +249,7 @@ def test_paid_webhook_goes_to_notice_url_as_json(site, receiver):
 
 def test_webhook_as_form_to_every_notice_url(site):
     site.emulator.config["EMULATOR_PORTONE_WEBHOOK_FORMAT"] = "form"
-    one, two = Receiver(), Receiver()
+    one, two = Receiver().allowed_by(site), Receiver().allowed_by(site)
     try:
         result = drv.pay(site, order(), notice_url=[one.url, two.url])
         for r in (one, two):
@@ -272,8 +272,8 @@ def test_console_url_is_used_without_notice_url_and_nothing_is_sent_without_any(
 
 def test_failed_webhook_is_retried_five_times_a_minute_apart(site):
     site.emulator.config["EMULATOR_WEBHOOK_TIME_SCALE"] = 0.05     # seconds per documented minute
-    down = Receiver(fail_first=99)
-    flaky = Receiver(fail_first=2)
+    down = Receiver(fail_first=99).allowed_by(site)
+    flaky = Receiver(fail_first=2).allowed_by(site)
     try:
         gone = drv.pay(site, order(), notice_url=down.url)
         back = drv.pay(site, order(), notice_url=flaky.url)

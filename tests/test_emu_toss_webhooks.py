@@ -14,7 +14,7 @@ CREATED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
 
 @pytest.fixture
 def receiver(site):
-    r = Receiver()
+    r = Receiver().allowed_by(site)
     site.emulator.config["EMULATOR_TOSS_WEBHOOK_URL"] = r.origin + "/hook"
     yield r
     r.close()
@@ -71,7 +71,7 @@ def test_cancel_decline_and_expiry_each_notify(site, receiver):
 
 
 def test_without_a_configured_url_webhooks_go_to_the_page_origin(site):
-    r = Receiver()
+    r = Receiver().allowed_by(site)
     try:
         order = make_order()
         started = toss.start(site, order, page_url=r.origin + "/checkout")
@@ -84,7 +84,7 @@ def test_without_a_configured_url_webhooks_go_to_the_page_origin(site):
 
 
 def test_failed_delivery_is_retried_on_the_documented_schedule_and_kept(site):
-    r = Receiver(fail_first=1)
+    r = Receiver(fail_first=1).allowed_by(site)
     site.emulator.config["EMULATOR_TOSS_WEBHOOK_URL"] = r.origin + "/hook"
     site.emulator.config["EMULATOR_WEBHOOK_TIME_SCALE"] = 0.05     # 1 documented minute = 0.05 s
     try:

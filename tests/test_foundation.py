@@ -85,7 +85,7 @@ def test_emulator_clock_moves(site):
 
 def test_webhook_is_retried_until_delivered_and_every_attempt_kept(site):
     from emulator import webhooks
-    receiver = Receiver(fail_first=1)
+    receiver = Receiver(fail_first=1).allowed_by(site)
     emu = site.emulator
     with emu.test_request_context():
         delivery = webhooks.enqueue("portone", "paid", "imp_1", receiver.url, {"imp_uid": "imp_1"},

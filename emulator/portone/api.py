@@ -1,6 +1,7 @@
 """The emulated PortOne V1 REST API: real paths, {code, message, response} envelope, status codes, messages."""
 import functools
 import json
+import math
 import re
 from datetime import datetime
 
@@ -30,17 +31,22 @@ def params():
     return data if isinstance(data, dict) else request.form.to_dict()
 
 
+MAX_AMOUNT = 10 ** 10 - 1   # no PG takes more in one payment; beyond it an amount is refused like a malformed one
+
+
 def number(value):
-    """A money value from JSON or a form string; None when absent or not a number."""
+    """A money value from JSON or a form string; None when absent, not a number, not finite ("inf", "nan")
+    or beyond MAX_AMOUNT."""
     if isinstance(value, bool) or value in (None, ""):
         return None
-    if isinstance(value, (int, float)):
-        return value
-    try:
-        f = float(str(value).strip())
-    except ValueError:
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(str(value).strip())
+        except ValueError:
+            return None
+    if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
         return None
-    return int(f) if f.is_integer() else f
+    return int(value) if float(value).is_integer() else value
 
 
 def text(data, key):

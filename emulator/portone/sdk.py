@@ -1,5 +1,7 @@
 """What the browser gets from the emulated PortOne: the IMP script, the hosted window, receipts, console buttons."""
 import json
+import math
+import os
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -7,8 +9,8 @@ from flask import (abort, current_app, jsonify, make_response, redirect, render_
                    url_for)
 from flask_babel import get_locale, lazy_gettext as _l
 
-from .. import cors
-from . import bp, store
+from .. import console, cors
+from . import api, bp, store
 
 PAY_METHODS = ("card", "trans", "vbank", "phone", "samsung")
 OUTCOMES = ("approve", "decline_insufficient", "decline_refused", "decline_invalid_card", "close", "slow")
@@ -74,10 +76,14 @@ def refusal(user_code, params):
     if len(merchant_uid) > store.MERCHANT_UID_MAX:
         return f"merchant_uid는 최대 {store.MERCHANT_UID_MAX}자까지 입력할 수 있습니다."
     amount = params.get("amount")
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
         return "amount는 숫자(number) 타입이어야 합니다."
     if amount < 0 or (amount == 0 and customer_uid is None):
         return "amount는 0보다 커야 합니다. (빌링키만 발급할 때는 customer_uid와 함께 0)"
+    if amount > api.MAX_AMOUNT:
+        return f"amount는 {api.MAX_AMOUNT:,}원을 넘을 수 없습니다."
+    if params.get("currency", "KRW") == "KRW" and amount != int(amount):
+        return "원화(KRW) 결제의 amount는 정수여야 합니다."
     name = params.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 40):
         return "name은 최대 40자의 문자열이어야 합니다."
@@ -263,23 +269,30 @@ def nightly_cancel():
     return jsonify(enabled=store.setting("nightly_cancel") == "1", at="23:30 KST", pgs=list(store.NIGHTLY_PGS))
 
 
-def _console_answer(row, status=200):
+def _console_answer(row, done, status=200):
     if request.is_json or request.accept_mimetypes.best == "application/json":
         if row is None:
             return jsonify(error="NOT_ALLOWED", message="The payment is not in a state that allows this."), 409
         return jsonify(payment=store.to_api(row)), status
+    if row is None:
+        console.done(_l("Nothing changed: the payment is not in a state that allows this."))
+    else:
+        console.done(done % {"imp_uid": row["imp_uid"], "status": row["status"]}, row["merchant_uid"])
     return redirect(url_for("dashboard.index"))
 
 
 @bp.post("/payments/<imp_uid>/deposit")
+@console.console_route
 def deposit(imp_uid):
     """Dashboard: the buyer paid into the virtual account (ready -> paid, webhook)."""
     if store.get(imp_uid) is None:
         abort(404)
-    return _console_answer(store.deposit(imp_uid))
+    return _console_answer(store.deposit(imp_uid),
+                           _l("Deposited: %(imp_uid)s is now %(status)s; its webhook is queued."))
 
 
 @bp.post("/payments/<imp_uid>/console-cancel")
+@console.console_route
 def console_cancel(imp_uid):
     """Dashboard: the merchant cancels the whole payment from PortOne's console (webhook: cancelled)."""
     if store.get(imp_uid) is None:
@@ -289,7 +302,8 @@ def console_cancel(imp_uid):
                               refund={"refund_holder": "-", "refund_bank": "-", "refund_account": "-"})
     except store.Refused:
         row = None
-    return _console_answer(row)
+    return _console_answer(row, _l("Cancelled from the console: %(imp_uid)s is now %(status)s; "
+                                   "its webhook is queued."))
 
 
 @bp.get("/sdk-test")

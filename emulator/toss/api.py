@@ -128,15 +128,26 @@ def _body():
     return data
 
 
+MAX_AMOUNT = 10 ** 10 - 1   # above any per-payment limit: EXCEED_MAX_AMOUNT (거래금액 한도를 초과했습니다)
+
+
 def parse_amount(value):
-    """A positive whole number of won, as a number or numeric string (the samples send a string)."""
+    """A whole number of won, as a number or numeric string (the samples send a string); None when it is
+    not one (a fraction, text). Beyond MAX_AMOUNT either way, it is MAX_AMOUNT + 1, for the limit check."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer():   # finite: webjson refuses NaN and Infinity
         value = int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}\s*", value):
         value = int(value)
-    return value if isinstance(value, int) else None
+    if not isinstance(value, int):
+        return None
+    return max(min(value, MAX_AMOUNT + 1), -MAX_AMOUNT - 1)
+
+
+def check_limit(amount):
+    if amount > MAX_AMOUNT:
+        raise TossError("EXCEED_MAX_AMOUNT")
 
 
 def _required_str(data, name, max_len):
@@ -172,6 +183,7 @@ def confirm(key_set):
         raise TossError("INVALID_REQUEST", "amount는 필수 파라미터입니다.")
     if amount <= 0:
         raise TossError("INVALID_REQUEST", "amount는 0보다 커야 합니다.")
+    check_limit(amount)
     now = clock.now()
     error, changed = None, None
     with db.transaction() as conn:
@@ -323,6 +335,7 @@ def create_payment(key_set):
     amount = parse_amount(data.get("amount"))
     if amount is None or amount <= 0:
         raise TossError("INVALID_REQUEST", "amount는 0보다 큰 정수여야 합니다.")
+    check_limit(amount)
     order_id = _required_str(data, "orderId", 64)
     if not store.ORDER_ID.match(order_id):
         raise TossError("INVALID_REQUEST", "orderId는 영문 대소문자, 숫자, 특수문자(-, _)로 6자 이상 64자 이하여야 합니다.")

@@ -1,6 +1,7 @@
 """What the browser gets from the emulated Toss: the payment-widget script, the hosted window (SDK iframe and
 API checkout page), the window's decisions, the receipt page, and the dashboard's "deposit now"."""
 import json
+import math
 import os
 import time
 from urllib.parse import urlencode, urlsplit
@@ -9,8 +10,8 @@ from flask import (Response, abort, current_app, jsonify, make_response, redirec
                    url_for)
 from flask_babel import gettext as _
 
-from .. import clock, cors, db
-from . import bp, store
+from .. import clock, console, cors, db
+from . import api, bp, store
 from .errors import API, FAIL_URL, ORDER_ID_MESSAGE, ORDER_NAME_MESSAGE, SDK
 
 HERE = os.path.dirname(__file__)
@@ -139,7 +140,8 @@ def _sdk_payments():
         if amount.get("currency", "KRW") != "KRW":
             return _sdk_error("INVALID_AMOUNT_CURRENCY")
         amount = amount.get("value")
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount != int(amount):
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount) \
+            or amount != int(amount) or abs(amount) > api.MAX_AMOUNT:
         return _sdk_error("INVALID_AMOUNT_VALUE")
     amount = int(amount)
     if amount <= 0:
@@ -286,6 +288,7 @@ def receipt():
 
 
 @bp.post("/payments/<payment_key>/deposit")
+@console.console_route
 def deposit(payment_key):
     """The emulator's "입금처리": a virtual account WAITING_FOR_DEPOSIT -> DONE, with DEPOSIT_CALLBACK."""
     now = clock.now()
@@ -306,4 +309,6 @@ def deposit(payment_key):
     store.notify(changed, deposit_status="DONE", transaction_key=tx)
     if request.is_json or request.accept_mimetypes.best == "application/json":
         return jsonify(store.to_payment(changed, now))
+    console.done(_("Deposited: %(key)s is now %(status)s; DEPOSIT_CALLBACK is queued.", key=payment_key,
+                   status=changed["status"]), changed["order_id"])
     return redirect(url_for("dashboard.index"))

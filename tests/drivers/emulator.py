@@ -1,4 +1,5 @@
 """Reading what the emulator did on its own (webhook deliveries), and waiting for it."""
+import re
 import time
 
 
@@ -7,6 +8,11 @@ def deliveries(site, payment_ref):
     from emulator import webhooks
     with site.emulator.app_context():
         return [dict(d) for d in webhooks.for_payment(payment_ref)]
+
+
+def console_token(page_html):
+    """The CSRF token a console page carries (its forms send it as csrf_token)."""
+    return re.search(r'name="csrf-token" content="([^"]+)"', page_html).group(1)
 
 
 def until(predicate, timeout=15.0):
