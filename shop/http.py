@@ -19,7 +19,9 @@ from urllib3.exceptions import ProtocolError
 
 from i18n import msg
 
-from . import config, redact, safejson, steps
+import webjson
+
+from . import config, redact, steps
 
 _local = threading.local()
 
@@ -87,7 +89,7 @@ def _session():
 def _body_of(text, content_type):
     if "json" in (content_type or ""):
         try:
-            return safejson.loads(text)
+            return webjson.loads(text)
         except ValueError:
             pass
     return text[:20000] if text else text

@@ -6,7 +6,7 @@ from flask import abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
 
-from . import config, providers, safejson
+from . import config, providers
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -73,7 +73,6 @@ def _headers(response):
 
 
 def init_app(app):
-    app.json = safejson.Provider(app)      # a too-deep JSON body is bad input (400), never a 500
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

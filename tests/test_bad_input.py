@@ -524,7 +524,7 @@ def test_emulated_portone_refuses_impossible_amounts_and_keeps_nothing(site, amo
 @pytest.mark.parametrize("amount, message", [(1e20, "amount는 9,999,999,999원을 넘을 수 없습니다."),
                                              (10 ** 12, "amount는 9,999,999,999원을 넘을 수 없습니다."),
                                              (1000.5, "원화(KRW) 결제의 amount는 정수여야 합니다."),
-                                             (0, "amount는 0보다 커야 합니다.")])
+                                             (0, "amount는 0보다 커야 합니다. (빌링키만 발급할 때는 customer_uid와 함께 0)")])
 def test_emulated_portone_sdk_refuses_impossible_amounts_before_the_window(site, amount, message):
     order = {"order_id": "order-amount-" + str(amount)[:8].replace(".", "_"), "order_name": "x", "amount": amount}
     got = portone_driver.pay(site, order)

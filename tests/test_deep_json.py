@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from shop import safejson
+import webjson
 from shop.db import get_db
 
 ROUTES = ["/api/orders", "/api/quote", "/payments/complete", "/portone/orders", "/webhooks/toss",
@@ -27,7 +27,7 @@ def state(site):
                 db.execute("SELECT COUNT(*) FROM steps WHERE name NOT LIKE '%.bad_event'").fetchone()[0])
 
 
-@pytest.mark.parametrize("depth", [safejson.MAX_DEPTH + 1, 30_000])      # 60 KB of brackets
+@pytest.mark.parametrize("depth", [webjson.MAX_DEPTH + 1, 30_000])      # 60 KB of brackets
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_too_deep_body_is_a_4xx_and_changes_nothing(site, route, depth):
     order = site.order("portone")
@@ -40,6 +40,6 @@ def test_a_too_deep_body_is_a_4xx_and_changes_nothing(site, route, depth):
 
 
 def test_json_as_deep_as_allowed_is_read():
-    assert safejson.loads(json.dumps(json.loads("[" * safejson.MAX_DEPTH + "]" * safejson.MAX_DEPTH)))
+    assert webjson.loads(json.dumps(json.loads("[" * webjson.MAX_DEPTH + "]" * webjson.MAX_DEPTH)))
     with pytest.raises(ValueError):
-        safejson.loads("[" * (safejson.MAX_DEPTH + 1) + "]" * (safejson.MAX_DEPTH + 1))
+        webjson.loads("[" * (webjson.MAX_DEPTH + 1) + "]" * (webjson.MAX_DEPTH + 1))

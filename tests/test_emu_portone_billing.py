@@ -20,8 +20,8 @@ def api(site):
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver(path="/webhooks/portone")
+def receiver(site):
+    r = Receiver(path="/webhooks/portone").allowed_by(site)
     yield r
     r.close()
 

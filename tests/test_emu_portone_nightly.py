@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from tests.drivers.emulator import console_token
+
 from tests.drivers import portone as drv
 from tests.drivers.emulator import deliveries
 from tests.drivers.receiver import Receiver
@@ -18,8 +20,8 @@ def api(site):
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver(path="/webhooks/portone")
+def receiver(site):
+    r = Receiver(path="/webhooks/portone").allowed_by(site)
     yield r
     r.close()
 
@@ -83,8 +85,10 @@ def test_the_switch_is_off_by_default_and_checks_its_input(site, api):
 
 
 def test_the_dashboard_form_turns_it_on(site, api):
-    form = requests.post(site.url + "/emulator/portone/nightly-cancel", data={"enabled": "true"}, timeout=10,
-                         allow_redirects=False)
+    console = requests.Session()
+    token = console_token(console.get(site.url + "/emulator/", timeout=10).text)
+    form = console.post(site.url + "/emulator/portone/nightly-cancel", data={"enabled": "true", "csrf_token": token},
+                        timeout=10, allow_redirects=False)
     assert form.status_code == 302 and form.headers["Location"].endswith("/emulator/")
     assert requests.get(site.url + "/emulator/portone/nightly-cancel", timeout=10).json()["enabled"] is True
     assert "Turn off" in site.get("/emulator/?lang=en").text

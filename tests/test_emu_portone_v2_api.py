@@ -19,7 +19,7 @@ def api(site):
 
 @pytest.fixture
 def receiver(site):
-    r = Receiver()
+    r = Receiver().allowed_by(site)
     site.emulator.config["EMULATOR_PORTONE_V2_WEBHOOK_URL"] = r.url
     yield r
     r.close()
@@ -256,7 +256,7 @@ def test_list_filters_and_pages(site, api):
 # --- manual confirm -----------------------------------------------------------------------------
 
 def test_manual_confirm_with_confirm_url(site, api):
-    hook = Receiver()
+    hook = Receiver().allowed_by(site)
     try:
         request = drv.payment_request(site, amount=3000, confirmUrl=hook.url)
         result = drv.pay(site, request=request)
@@ -297,7 +297,7 @@ def test_webhooks_are_signed_with_every_active_secret(site, receiver):
 
 
 def test_notice_urls_override_the_console_url(site, receiver):
-    other = Receiver()
+    other = Receiver().allowed_by(site)
     try:
         drv.paid(site, noticeUrls=[other.url])
         assert [b["type"] for b in other.wait_for(2)] == ["Transaction.Ready", "Transaction.Paid"]

@@ -61,7 +61,7 @@ def test_list_pre_register_and_cancel(site, client):
 
 
 def test_the_sdk_verifies_a_webhook_the_emulator_sent(site):
-    receiver = Receiver()
+    receiver = Receiver().allowed_by(site)
     site.emulator.config["EMULATOR_PORTONE_V2_WEBHOOK_URL"] = receiver.url
     try:
         result = drv.pay(site)

@@ -171,7 +171,8 @@ def test_charge_errors_create_no_payment(site):
         (dict(amount=0), (400, "INVALID_REQUEST")),
         (dict(amount="4900원"), (400, "INVALID_REQUEST")),
         (dict(amount=99), (400, "BELOW_MINIMUM_AMOUNT")),
-        (dict(amount=10 ** 20), (400, "EXCEED_MAX_AMOUNT")),
+        (dict(amount=10 ** 12), (400, "EXCEED_MAX_AMOUNT")),
+        (dict(amount=10 ** 20), (400, "INVALID_REQUEST")),            # beyond 64 bits: not a number at all
         (dict(order_id="short"), (400, "INVALID_REQUEST")),
         (dict(orderName=""), (400, "INVALID_REQUEST")),
     ]

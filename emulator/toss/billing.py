@@ -7,13 +7,13 @@ from flask import Response, jsonify, make_response, render_template, request, ur
 
 from .. import clock, cors, db
 from . import bp, store
-from .api import CONFIRM_DECLINES, _body, _required_str, api, parse_amount
+from .api import CONFIRM_DECLINES, MAX_AMOUNT, _body, _required_str, api, parse_amount
 from .errors import API, FAIL_URL, SDK, TossError
 from .sdk import _sdk_error, client_key_set, window_data, with_query
 
 CARD_NUMBER = "43301234****123*"          # masked, as test-mode billing keys show it
 CARD_COMPANY = ("61", "현대")              # issuer/acquirer code and name (toss.md §3.9)
-MAX_AMOUNT = 10 ** 10
+
 
 
 def _auth(auth_id, conn=None):
