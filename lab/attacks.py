@@ -568,7 +568,7 @@ def late_payment(r):
                                                                        "was left open"), csrf=False,
            json={"outcome": "approve"})
     r.not_5xx(r.complete(opened["imp_uid"], order["order_id"], _("Posted the late payment to /payments/complete")))
-    r.expect_order(order, ["paid", "failed"], _("the order (paid, or failed with the late payment cancelled)"))
+    r.expect_order(order, ["paid", "expired"], _("the order (paid, or given up with the late payment cancelled)"))
     r.expect_payment("portone", opened["imp_uid"], ["paid", "cancelled"], _("the late payment"))
 
 

@@ -195,8 +195,8 @@ def audit_command(pg, days):
 
 @bp.post("/flows/reconcile")
 def reconcile_now():
-    """The button on /flows: reconcile every open order now, then show what happened."""
-    results = run()
+    """The button on /flows: reconcile every order now, then show what happened."""
+    results = run(abandon_after=current_app.config.get("RECONCILE_ABANDON_AFTER_S", ABANDON_AFTER_S))
     flash(summary(results), "reconcile")
     for r in results:
         flash(line(r), "reconcile-item")
