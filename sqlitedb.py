@@ -3,12 +3,25 @@ import sqlite3
 import threading
 import time
 
-# path -> a connection this process keeps open. While any connection to a WAL database stays
-# open, closing a request's connection neither checkpoints nor deletes the WAL, which otherwise
-# costs each request 1-4 ms (and the next one a fresh WAL). A few files at most (tests make many).
-_ready = {}
-_ready_lock = threading.Lock()
-KEEP_OPEN = 8
+# path -> the connections this process keeps: idle ones for requests to borrow (a request no
+# longer opens a connection and sets its PRAGMAs: that was half the emulator's own time), plus one
+# held open for good: while any connection to a WAL database stays open, closing one neither
+# checkpoints nor deletes the WAL. A few files at most (tests make many).
+_files = {}
+_lock = threading.Lock()
+KEEP_OPEN = 8     # database files per process
+POOL_MAX = 64     # idle connections kept per file (one per thread or greenlet in flight at once)
+
+
+class _File:
+    def __init__(self, keeper):
+        self.keeper = keeper
+        self.idle = []
+
+    def close(self):
+        for conn in [self.keeper, *self.idle]:
+            conn.close()
+        self.idle = []
 
 
 def connect(path):
@@ -31,16 +44,42 @@ def connect(path):
 
 def ensure_schema(path, schema_files):
     """Run the schema files (CREATE ... IF NOT EXISTS) once per process per database file."""
-    with _ready_lock:
-        if path in _ready:
+    with _lock:
+        if path in _files:
             return
         conn = connect(path)
         for name in schema_files:
             with open(name) as f:
                 conn.executescript(f.read())
-        _ready[path] = conn
-        while len(_ready) > KEEP_OPEN:
-            _ready.pop(next(iter(_ready))).close()
+        _files[path] = _File(conn)
+        while len(_files) > KEEP_OPEN:
+            _files.pop(next(iter(_files))).close()
+
+
+def borrow(path, schema_files):
+    """A connection to path for one request or task, from this process's idle ones when it has one."""
+    ensure_schema(path, schema_files)
+    with _lock:
+        kept = _files.get(path)
+        if kept is not None and kept.idle:
+            return kept.idle.pop()
+    return connect(path)
+
+
+def give_back(path, conn):
+    """Return a borrowed connection: any transaction left open is rolled back, then it is kept idle."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        conn.close()
+        return
+    with _lock:
+        kept = _files.get(path)
+        if kept is not None and len(kept.idle) < POOL_MAX:
+            kept.idle.append(conn)
+            return
+    conn.close()
 
 
 class transaction:

@@ -1,4 +1,4 @@
-"""The shop's SQLite database: one connection per app context, schema from schema.sql."""
+"""The shop's SQLite database: one connection per app context (borrowed from the process's idle ones), schema from schema.sql."""
 import os
 
 import click
@@ -11,9 +11,8 @@ SCHEMA = os.path.join(os.path.dirname(__file__), "schema.sql")
 
 def get_db():
     if "db" not in g:
-        path = current_app.config["SHOP_DATABASE"]
-        sqlitedb.ensure_schema(path, [SCHEMA])
-        g.db = sqlitedb.connect(path)
+        g.db_path = current_app.config["SHOP_DATABASE"]
+        g.db = sqlitedb.borrow(g.db_path, [SCHEMA])
     return g.db
 
 
@@ -25,7 +24,7 @@ def transaction():
 def close_db(_exc=None):
     conn = g.pop("db", None)
     if conn is not None:
-        conn.close()
+        sqlitedb.give_back(g.pop("db_path"), conn)
 
 
 @click.command("init-db")

@@ -85,9 +85,22 @@ def issue_token(imp_key):
     return {"access_token": token, "now": t, "expired_at": expired_at}
 
 
+_expiry_seen = {}   # access token -> the latest expired_at this process read for it
+
+
 def token_valid(token):
-    return db.get_db().execute("SELECT 1 FROM portone_tokens WHERE access_token = ? AND expired_at > ?",
-                               (token, now())).fetchone() is not None
+    """Valid until its expired_at on the emulator clock. A token's expiry only ever moves later, so a
+    time already read is enough while it lies ahead; the table is read again only past it."""
+    t = now()
+    if _expiry_seen.get(token, 0) > t:
+        return True
+    row = db.get_db().execute("SELECT expired_at FROM portone_tokens WHERE access_token = ?", (token,)).fetchone()
+    if row is None:
+        return False
+    if len(_expiry_seen) > 1000:
+        _expiry_seen.clear()
+    _expiry_seen[token] = row["expired_at"]
+    return row["expired_at"] > t
 
 
 # --- payments: reads -----------------------------------------------------------------------
