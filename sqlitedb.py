@@ -24,9 +24,18 @@ class _File:
         self.idle = []
 
 
+class Connection(sqlite3.Connection):
+    """A connection that knows its file (for the file's writer lock)."""
+    path = None
+
+
+_writers = {}   # path -> this process's lock for write transactions on that file
+
+
 def connect(path):
     """A connection tuned for many short writers: WAL, busy timeout, autocommit, Row rows."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False, factory=Connection)
+    conn.path = path
     conn.row_factory = sqlite3.Row
     for attempt in range(100):
         try:  # a new file's switch to WAL ignores the busy timeout when processes race for it
@@ -87,15 +96,29 @@ class transaction:
 
     Inside another transaction on the same connection the block is a savepoint instead: its writes
     are committed with the outer transaction, and an exception undoes only the block's own writes.
+
+    Writers of one process queue on a lock of the file before SQLite's own: SQLite waits for a busy
+    lock by sleeping in C, which under a gevent worker would block every greenlet of the process,
+    the one holding the lock included; a Python lock lets the others wait cooperatively.
     """
 
     def __init__(self, conn):
         self.conn = conn
         self.nested = False
+        self.lock = None
 
     def __enter__(self):
         self.nested = self.conn.in_transaction
-        self.conn.execute("SAVEPOINT nested" if self.nested else "BEGIN IMMEDIATE")
+        if self.nested:
+            self.conn.execute("SAVEPOINT nested")
+            return self.conn
+        self.lock = _writer(getattr(self.conn, "path", None))
+        self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
         return self.conn
 
     def __exit__(self, exc_type, *_):
@@ -103,6 +126,14 @@ class transaction:
             if exc_type:
                 self.conn.execute("ROLLBACK TO nested")
             self.conn.execute("RELEASE nested")
-        else:
+            return False
+        try:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
         return False
+
+
+def _writer(path):
+    with _lock:
+        return _writers.setdefault(path, threading.RLock())

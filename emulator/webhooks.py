@@ -112,9 +112,10 @@ class _Dispatcher(threading.Thread):
         sent = 0
         for row in due:
             real = time.time()
-            cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
-                               " AND (claimed_until IS NULL OR claimed_until < ?)",
-                               (real + CLAIM_S, row["id"], real))
+            with sqlitedb.transaction(conn):   # a write queues on the process's writer lock
+                cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
+                                   " AND (claimed_until IS NULL OR claimed_until < ?)",
+                                   (real + CLAIM_S, row["id"], real))
             if cur.rowcount == 1:
                 self.attempt(conn, row["id"])
                 sent += 1
