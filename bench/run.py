@@ -391,24 +391,45 @@ def measure_emulator(server, constant, refs, cfg, problems):
                               lambda b: b'"access_token"' in b),
     }
     rounds = {name: [] for name in targets}
+    servers = {"constant_json": constant}
     for name, (url, request, check) in targets.items():   # warm every worker up
         load.drive(url, request, clients=cfg["emu_clients"], seconds=0.3, max_requests=200, check=check)
     for _ in range(cfg["emu_rounds"]):
         for name, (url, request, check) in targets.items():
-            rounds[name].append(load.drive(url, request, clients=cfg["emu_clients"], seconds=cfg["emu_s"],
-                                           max_requests=cfg["emu_n"], check=check))
+            pids = servers.get(name, server).worker_pids()
+            cpu = cpu_seconds(pids)
+            run = load.drive(url, request, clients=cfg["emu_clients"], seconds=cfg["emu_s"],
+                             max_requests=cfg["emu_n"], check=check)
+            run["cpu_us"] = (cpu_seconds(pids) - cpu) * 1e6 / max(run["n"], 1)
+            rounds[name].append(run)
     out = {}
     for name, runs in rounds.items():
         median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
         errors = sum(r["errors"] for r in runs)
         if errors:
             problems.append(f"emulator {name}: {errors} errors, e.g. {next(r['first_error'] for r in runs if r['errors'])}")
+        cpu = sorted(r["cpu_us"] for r in runs)[len(runs) // 2]
         out[name] = {"rps": median["rps"], "p50_ms": median["p50_ms"], "p99_ms": median["p99_ms"],
                      "rounds_rps": [r["rps"] for r in runs], "n": sum(r["n"] for r in runs), "errors": errors,
-                     "clients": cfg["emu_clients"]}
+                     "clients": cfg["emu_clients"], "server_cpu_us": round(cpu)}
     for name in ("portone_payment", "toss_payment", "portone_get_token"):
         out[name]["to_constant"] = ratio(out[name]["rps"], out["constant_json"]["rps"])
+        # The same ratio from the servers' CPU time per request, which other load on the machine moves less.
+        out[name]["cpu_to_constant"] = ratio(out["constant_json"]["server_cpu_us"], out[name]["server_cpu_us"])
     return out
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure_slow_clients(server, cfg, problems):
@@ -737,8 +758,9 @@ def table(r):
                      f"p50 {x['small_p50_ms']} -> {x['big_p50_ms']}", f"{x['ratio']}x"))
     for name, x in r["emulator"].items():
         rows.append((f"emulator {name} (keep-alive)", f"{x['rps']} req/s err={x['errors']}",
-                     f"p50 {x['p50_ms']}  p99 {x['p99_ms']}",
-                     f"{x['to_constant']}x constant JSON" if "to_constant" in x else "the limit"))
+                     f"p50 {x['p50_ms']}  p99 {x['p99_ms']}  cpu {x['server_cpu_us']} us/req",
+                     f"{x['to_constant']}x constant JSON (by cpu: {x['cpu_to_constant']}x)" if "to_constant" in x
+                     else "the limit"))
     sc = r["slow_clients"]
     rows.append((f"GET /bench/floor, {sc['slow_connections']} slow clients on each server",
                  f"n={sc['n']} err={sc['errors']}", f"p50 {sc['p50_ms']}  p99 {sc['p99_ms']}", ""))

@@ -4,9 +4,9 @@ import secrets
 import string
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, url_for
+from flask import current_app
 
-from .. import clock, db, webhooks
+from .. import clock, db, links, webhooks
 
 KST = timezone(timedelta(hours=9))
 TOKEN_LIFETIME = 30 * 60
@@ -145,7 +145,7 @@ def merchant_uid_paid(merchant_uid):
 
 
 def receipt_url(imp_uid):
-    return url_for("portone.receipt", imp_uid=imp_uid, _external=True)
+    return links.external("portone.receipt", imp_uid=imp_uid)
 
 
 def to_api(row):

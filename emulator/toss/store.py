@@ -7,9 +7,9 @@ import string
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 
-from .. import clock, db, webhooks
+from .. import clock, db, links, webhooks
 
 KST = timezone(timedelta(hours=9))
 VERSION = "2022-11-16"
@@ -218,11 +218,11 @@ def details_for(row, now):
 # ---- the Payment object ----------------------------------------------------------------------------
 
 def receipt_url(payment_key):
-    return url_for("toss.receipt", transactionId=payment_key, ref="PX", _external=True)
+    return links.external("toss.receipt", transactionId=payment_key, ref="PX")
 
 
 def checkout_url(payment_key):
-    return url_for("toss.checkout", payment_key=payment_key, _external=True)
+    return links.external("toss.checkout", payment_key=payment_key)
 
 
 def to_payment(row, now=None):
