@@ -51,3 +51,16 @@ def when_ready(server):
             time.sleep(1)
 
     threading.Thread(target=watch, daemon=True, name="stop-with-parent").start()
+
+
+def post_worker_init(worker):
+    """A new worker (a replacement for one that died included) takes up the emulator's pending webhooks
+    at once: they live in its database, and each process sends them only while its dispatcher runs."""
+    app = worker.wsgi
+    emulator = getattr(app, "extensions", {}).get("emulator", app)
+    if "webhooks" not in getattr(emulator, "extensions", {}):
+        return   # the shop on its own, or another app
+    from emulator import db, webhooks
+    with emulator.app_context():
+        if db.get_db().execute("SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT 1").fetchone():
+            webhooks.wake()
