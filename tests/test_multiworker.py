@@ -3,6 +3,7 @@ once, and workers killed mid-flow lose no payment and no webhook."""
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from bench.load import SlowClients
 from bench.run import Server
 from conftest import Site
 from drivers import portone as portone_driver
@@ -235,3 +237,32 @@ def test_workers_killed_mid_flow_lose_no_payment_and_no_webhook(tmp_path):
             assert record["status"] == "DONE" and record["totalAmount"] == order["amount"]
     finally:
         receiver.close()
+
+
+def test_slow_clients_do_not_stop_a_checkout(served):
+    """200 connections that trickle their headers and never finish them (a slowloris) are held by the
+    workers' greenlets; a whole checkout still goes through meanwhile."""
+    with SlowClients(served.url, count=200) as slow:
+        assert slow.open == 200
+        order = served.order("toss")
+        paid = toss_driver.pay(served, order)
+        assert served.http.get(paid["redirect_url"], timeout=30).status_code == 200
+        assert served.status(order["order_id"]) == "paid"
+        assert slow.open == 200     # still held, not dropped to make room
+
+
+def test_make_serve_runs_two_servers_and_stops_both(tmp_path):
+    """bench/serve.py (make serve): the shop finds the emulator at its own URL; when one server dies the
+    other is stopped too."""
+    with Server(str(tmp_path), workers=1, name="two") as server:
+        assert server.emulator_url != server.url + "/emulator"
+        assert requests.get(server.url + "/emulator/clock", timeout=10).status_code == 404   # nothing mounted
+        page = requests.get(server.url + "/", timeout=10).text
+        assert server.emulator_url + "/portone/v1/iamport.js" in page
+        masters = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(masters) == 2
+        emulator_master = next(int(pid) for pid in masters if b"emulator" in open(f"/proc/{pid}/cmdline", "rb").read())
+        os.kill(emulator_master, signal.SIGTERM)
+        assert until(lambda: server.proc.poll() is not None, timeout=30)
+        assert not any(os.path.exists(f"/proc/{pid}") and b"gunicorn" in open(f"/proc/{pid}/cmdline", "rb").read()
+                       for pid in masters)
