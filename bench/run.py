@@ -496,8 +496,10 @@ def measure_log_scale(workdir, cfg, problems):
     return out
 
 
-def measure_page(url, cfg, problems):
-    """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work."""
+def measure_page(server, cfg, problems):
+    """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work.
+    URLs are shown relative to the shop, the emulator's as <emulator>/..."""
+    url = server.url
     from playwright.sync_api import sync_playwright
     args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     loads = []
@@ -533,7 +535,8 @@ def measure_page(url, cfg, problems):
                     by_type[kind] = by_type.get(kind, 0) + body
                 loads.append({"bytes": total, "header_bytes": headers, "requests": len(finished),
                               "by_type": by_type, "buttons_ready_ms": ready_ms,
-                              "urls": sorted({r.url.replace(url, "") for r in finished})})
+                              "urls": sorted({r.url.replace(server.emulator_url, "<emulator>").replace(url, "")
+                                      for r in finished})})
                 context.close()
         finally:
             browser.close()
@@ -718,7 +721,7 @@ def run(cfg, out_path, workers, threads, smoke):
             say("emulator done")
             results["slow_clients"] = measure_slow_clients(server, cfg, problems)
             say("slow clients done")
-            results["page"] = measure_page(server.url, cfg, problems)
+            results["page"] = measure_page(server, cfg, problems)
             say("page done")
         results["log_scale"] = measure_log_scale(workdir, cfg, problems)
         say("log_scale done")
