@@ -668,6 +668,11 @@ TARGETS = (  # (label, how to read the value from results, "<=" or ">=", limit)
 )
 
 
+def figure(target):
+    """'0.47 (>= 0.7)': a target's value and its limit."""
+    return f"{target['value']} ({target['op']} {target['limit']})"
+
+
 def svg(results):
     """The targets as bars (plain SVG): each figure against its limit, green when it holds, red when not."""
     rows = results["targets"]
@@ -690,7 +695,7 @@ def svg(results):
         out.append(f'<text x="10" y="{y + 19}">{escape(t["target"])}</text>')
         out.append(f'<rect x="{label_w}" y="{y + 6}" width="{width}" height="18" fill="{color}"/>')
         out.append(f'<line x1="{mark}" x2="{mark}" y1="{y + 2}" y2="{y + 28}" stroke="#000" stroke-width="2"/>')
-        out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 19}">{value} ({t["op"]} {limit})</text>')
+        out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 19}">{escape(figure(t))}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -775,7 +780,7 @@ def table(r):
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     for t in r["targets"]:
-        lines.append(f"{'OK  ' if t['holds'] else 'MISS'} {t['target']}: {t['value']} ({t['op']} {t['limit']})")
+        lines.append(f"{'OK  ' if t['holds'] else 'MISS'} {t['target']}: {figure(t)}")
     return "\n".join(lines)
 
 

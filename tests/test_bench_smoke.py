@@ -65,7 +65,7 @@ def test_the_targets_are_drawn(results, svg):
     """bench/results.svg: one bar per target, its value and its limit written beside it."""
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     for t in results["targets"]:
-        assert escape(t["target"]) in svg and f"{t['value']} ({t['op']} {t['limit']})" in svg
+        assert escape(t["target"]) in svg and escape(f"{t['value']} ({t['op']} {t['limit']})") in svg
     assert svg.count("<rect") == len(results["targets"]) + 1     # the background and one bar each
 
 
