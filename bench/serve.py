@@ -48,9 +48,13 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for name, argv, env in commands(dict(os.environ)):
-        print(f"{name}: http://{env['BIND']}", flush=True)
-        procs.append((name, subprocess.Popen(argv, cwd=ROOT, env=env)))
+    # The servers run in their own session, so a Ctrl-C reaches this process only and they get one
+    # orderly SIGTERM; they stop by themselves if this process is killed outright.
+    env = dict(os.environ)
+    env["SERVE_STOP_WITH_PID"] = env.get("SERVE_STOP_WITH_PID") or str(os.getpid())
+    for name, argv, server_env in commands(env):
+        print(f"{name}: http://{server_env['BIND']}", flush=True)
+        procs.append((name, subprocess.Popen(argv, cwd=ROOT, env=server_env, start_new_session=True)))
     try:
         while all(proc.poll() is None for _, proc in procs):
             time.sleep(0.2)
