@@ -266,3 +266,24 @@ def test_make_serve_runs_two_servers_and_stops_both(tmp_path):
         assert until(lambda: server.proc.poll() is not None, timeout=30)
         assert not any(os.path.exists(f"/proc/{pid}") and b"gunicorn" in open(f"/proc/{pid}/cmdline", "rb").read()
                        for pid in masters)
+
+
+def test_a_claim_left_by_a_dead_worker_expires_and_another_sends_it(served):
+    """A worker that died while sending leaves its claim on a delivery: once the claim's time has passed,
+    a live worker sends it (once)."""
+    receiver = Receiver()
+    try:
+        now = time.time()
+        with sqlite3.connect(served.server.emulator_db, timeout=30) as conn:
+            conn.execute("INSERT INTO deliveries (pg, event, payment_ref, url, content_type, body, schedule, status,"
+                         " next_attempt_at, claimed_until, created_at) VALUES ('portone', 'paid', 'imp_orphan', ?,"
+                         " 'json', ?, '[]', 'pending', ?, ?, ?)",
+                         (receiver.url, '{"imp_uid": "imp_orphan", "status": "paid"}', now - 1, now + 2, now - 1))
+        kill_every_worker(served)     # the workers that knew nothing of it are gone too
+        assert until(lambda: served.emulator_db("SELECT status FROM deliveries WHERE payment_ref = 'imp_orphan'")
+                     [0]["status"] == "delivered", timeout=30)
+        row = served.emulator_db("SELECT * FROM deliveries WHERE payment_ref = 'imp_orphan'")[0]
+        assert row["attempts"] == 1 and row["claimed_until"] is None
+        assert receiver.bodies() == [{"imp_uid": "imp_orphan", "status": "paid"}]
+    finally:
+        receiver.close()
