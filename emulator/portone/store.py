@@ -85,21 +85,22 @@ def issue_token(imp_key):
     return {"access_token": token, "now": t, "expired_at": expired_at}
 
 
-_expiry_seen = {}   # access token -> the latest expired_at this process read for it
+_expiry_seen = {}   # (database, access token) -> the latest expired_at this process read for it
 
 
 def token_valid(token):
     """Valid until its expired_at on the emulator clock. A token's expiry only ever moves later, so a
     time already read is enough while it lies ahead; the table is read again only past it."""
     t = now()
-    if _expiry_seen.get(token, 0) > t:
+    seen = (current_app.config["EMULATOR_DATABASE"], token)
+    if _expiry_seen.get(seen, 0) > t:
         return True
     row = db.get_db().execute("SELECT expired_at FROM portone_tokens WHERE access_token = ?", (token,)).fetchone()
     if row is None:
         return False
     if len(_expiry_seen) > 1000:
         _expiry_seen.clear()
-    _expiry_seen[token] = row["expired_at"]
+    _expiry_seen[seen] = row["expired_at"]
     return row["expired_at"] > t
 
 
