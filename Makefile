@@ -56,8 +56,9 @@ browser:
 run: setup
 	$(BIN)/flask --app app run --port $(PORT)
 
+# The shop (PORT, default 8000) and the emulator (EMULATOR_PORT, default PORT+1) as two servers.
 serve: setup
-	$(BIN)/gunicorn --config bench/gunicorn.conf.py 'app:create_app()'
+	$(BIN)/python bench/serve.py
 
 test: setup browser
 	$(BIN)/pytest -q

@@ -1,8 +1,12 @@
-"""gunicorn settings for `make serve` and `make bench`: worker processes with threads, bind from env.
+"""gunicorn settings for `make serve` and `make bench` (each of the two servers): gevent workers, keep-alive.
 
-A shop request that calls the mounted emulator holds a second thread while the emulator answers,
-so the W workers x T threads must outnumber the requests in flight at once (`make bench` drives
-16 clients against 4 x 8 = 32 threads); run the emulator apart (EMULATOR_URL) to lift that.
+A gevent worker reads a request on its own greenlet before the app sees it, so a client that sends
+its headers slowly holds a greenlet (a few KB), not one of a few threads; 200 such clients leave
+normal requests unaffected (a gthread worker hands the socket to a thread that then waits on the
+client: 8 threads x 4 workers slow clients stop it). Keep-alive is on: the shop and the emulator
+are separate servers, so a shop request never waits for a thread of its own server.
+The app must do no network I/O and no sleep inside a database transaction: a greenlet that yields
+there while another of the same process waits on SQLite's lock would stall the process.
 """
 import os
 import secrets
@@ -10,14 +14,10 @@ import secrets
 _host = os.environ.get("HOST") or "127.0.0.1"
 bind = os.environ.get("BIND") or f"{_host}:{os.environ.get('PORT') or '8000'}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or 4)
-threads = int(os.environ.get("GUNICORN_THREADS") or 8)
-worker_class = "gthread"
-# A worker takes a connection only when it has a thread free, and no connection is kept alive
-# (a kept-alive one goes back to the same worker even when all its threads are busy): a call
-# from the shop to the mounted emulator then waits in the shared backlog for any free thread
-# instead of queueing behind the very request that is waiting for it.
-worker_connections = threads
-keepalive = 0
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)  # gthread only (GUNICORN_WORKER_CLASS=gthread)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gevent"
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 5)
 timeout = 60
 graceful_timeout = 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
@@ -58,3 +58,16 @@ def when_ready(server):
             time.sleep(1)
 
     threading.Thread(target=watch, daemon=True, name="stop-with-parent").start()
+
+
+def post_worker_init(worker):
+    """A new worker (a replacement for one that died included) takes up the emulator's pending webhooks
+    at once: they live in its database, and each process sends them only while its dispatcher runs."""
+    app = worker.wsgi
+    emulator = getattr(app, "extensions", {}).get("emulator", app)
+    if "webhooks" not in getattr(emulator, "extensions", {}):
+        return   # the shop on its own, or another app
+    from emulator import db, webhooks
+    with emulator.app_context():
+        if db.get_db().execute("SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT 1").fetchone():
+            webhooks.wake()

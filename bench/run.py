@@ -1,5 +1,6 @@
 """`make bench`: serves the site under gunicorn and measures it over HTTP; writes bench/results.json."""
 import argparse
+import base64
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 
 import requests
 
@@ -19,46 +21,61 @@ GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 CONF = os.path.join(ROOT, "bench", "gunicorn.conf.py")
 sys.path.insert(0, ROOT)
 import sqlitedb  # noqa: E402  (the project's SQLite settings, for seeding)
+from bench import load  # noqa: E402
+
+
+SERVE = os.path.join(ROOT, "bench", "serve.py")
 
 
 class Server:
-    """The site under gunicorn on 127.0.0.1 (a free port), with its own database files."""
+    """The site as `make serve` runs it, on 127.0.0.1 (free ports), with its own database files: the shop
+    and the emulator as two gunicorn servers (bench/serve.py), or with mounted=True one gunicorn serving
+    the shop with the emulator mounted at /emulator. .url is the shop, .emulator_url the emulator.
+    app= another WSGI app under the same settings (one server; ready: the paths that answer 200 once up)."""
 
     def __init__(self, workdir, *, workers=4, threads=8, shop_db=None, emulator_db=None, env=None,
-                 name="site"):
-        self.workdir = workdir
+                 name="site", mounted=False, app="app:create_app()", ready=None):
+        self.workdir, self.mounted, self.app, self.ready = workdir, mounted or app != "app:create_app()", app, ready
         self.shop_db = shop_db or os.path.join(workdir, f"{name}-shop.sqlite3")
         self.emulator_db = emulator_db or os.path.join(workdir, f"{name}-emulator.sqlite3")
         self.log_path = os.path.join(workdir, f"{name}-gunicorn.log")
         self.env = dict(os.environ)
         # Always the built-in emulator, whatever a developer's .env says.
-        self.env.update(HOST="127.0.0.1", PORT="0", BIND="", WEB_CONCURRENCY=str(workers),
-                        GUNICORN_THREADS=str(threads), SHOP_DATABASE=self.shop_db,
-                        EMULATOR_DATABASE=self.emulator_db, PORTONE_MODE="emulator", TOSS_MODE="emulator",
-                        MOUNT_EMULATOR="1", EMULATOR_URL="", PYTHONDONTWRITEBYTECODE="1",
-                        SERVE_STOP_WITH_PID=str(os.getpid()))
+        self.env.update(HOST="127.0.0.1", PORT="0", EMULATOR_PORT="0", BIND="", WEB_CONCURRENCY=str(workers),
+                        EMULATOR_WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads),
+                        SHOP_DATABASE=self.shop_db, EMULATOR_DATABASE=self.emulator_db, PORTONE_MODE="emulator",
+                        TOSS_MODE="emulator", MOUNT_EMULATOR="1", EMULATOR_URL="", SITE_URL="",
+                        PYTHONDONTWRITEBYTECODE="1", SERVE_STOP_WITH_PID=str(os.getpid()))
         self.env.update(env or {})
         self.proc = None
-        self.url = None
+        self.url = self.emulator_url = None
 
     def start(self, timeout=30):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([GUNICORN, "--config", CONF, "app:create_app()"], cwd=ROOT,
-                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        argv = ([GUNICORN, "--config", CONF, self.app] if self.mounted
+                else [sys.executable, SERVE])
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
         while self.url is None:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("gunicorn did not start:\n" + self.log_text()[-3000:])
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log_text())
-            if found:
-                self.url = found.group(1)
+            text = self.log_text()
+            if self.mounted:
+                found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", text)
+                if found:
+                    self.url, self.emulator_url = found.group(1), found.group(1) + "/emulator"
             else:
+                shop, emu = re.search(r"^shop: (\S+)", text, re.M), re.search(r"^emulator: (\S+)", text, re.M)
+                if shop and emu:
+                    self.url, self.emulator_url = shop.group(1), emu.group(1)
+            if self.url is None:
                 time.sleep(0.05)
-        while True:  # the workers have booted once the checkout page answers
+        ready = [self.url + path for path in self.ready] if self.ready else [self.url + "/", self.emulator_url + "/clock"]
+        while True:  # the workers have booted once the checkout page and the emulator's clock answer
             try:
-                if requests.get(self.url + "/", timeout=5).status_code == 200:
+                if all(requests.get(url, timeout=5).status_code == 200 for url in ready):
                     break
             except requests.RequestException:
                 pass
@@ -73,14 +90,18 @@ class Server:
             return f.read().decode("utf-8", "replace")
 
     def worker_pids(self):
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
+        """The worker processes (of both servers when they are two)."""
+        def children(pid):
+            out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+            return [int(p) for p in out.split()]
+        masters = [self.proc.pid] if self.mounted else children(self.proc.pid)
+        return [pid for master in masters for pid in children(master)]
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
@@ -97,9 +118,11 @@ class Server:
 # --- settings: every loop is bounded in count AND in time -------------------------------------------
 
 FULL = dict(latency_n=300, latency_s=60, flows_n1=80, flows_n16=480, flows_s=25, log_small=100,
-            log_big=100_000, log_n=40, log_s=20, emu_n=3000, emu_s=4, emu_clients=8, page_loads=3)
+            log_big=100_000, log_n=40, log_s=20, emu_n=50_000, emu_s=3, emu_rounds=5, emu_clients=16,
+            slow=200, slow_s=6, slow_n=5000, page_loads=3)
 SMOKE = dict(latency_n=5, latency_s=10, flows_n1=3, flows_n16=16, flows_s=10, log_small=100,
-             log_big=1_000, log_n=3, log_s=5, emu_n=30, emu_s=2, emu_clients=4, page_loads=1)
+             log_big=1_000, log_n=3, log_s=5, emu_n=100, emu_s=0.5, emu_rounds=1, emu_clients=4,
+             slow=20, slow_s=1, slow_n=50, page_loads=1)
 CLIENTS = (1, 16)
 TIMEOUT = 30
 TOSS_CLIENT_KEY = "test_gck_docs_Ovk5rk1EwkEbP0W43n07xlzm"
@@ -134,10 +157,10 @@ def bounded(n, seconds):
 class Buyer:
     """A browser session on the shop (its own cookie and CSRF token) that pays in the emulated windows."""
 
-    def __init__(self, url):
-        self.url = url
+    def __init__(self, server):
+        self.url, self.emu = server.url, server.emulator_url
         self.http = requests.Session()
-        page = self.http.get(url + "/", timeout=TIMEOUT)
+        page = self.http.get(self.url + "/", timeout=TIMEOUT)
         page.raise_for_status()
         self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
 
@@ -159,12 +182,12 @@ class Buyer:
                   "buyer_name": "Kim Bench", "buyer_email": "bench@example.com"}
         if notice:
             params["notice_url"] = self.url + "/webhooks/portone"
-        opened = self.http.post(self.url + "/emulator/portone/sdk/payments", timeout=TIMEOUT, json={
+        opened = self.http.post(self.emu + "/portone/sdk/payments", timeout=TIMEOUT, json={
             "user_code": PORTONE["user_code"], "params": params, "sdk": "1.3.0", "page_url": self.url + "/"})
         if opened.status_code != 200:
             raise Failure(f"portone sdk/payments -> {opened.status_code} {opened.text[:200]}")
         imp_uid = opened.json()["imp_uid"]
-        decided = self.http.post(f"{self.url}/emulator/portone/window/{imp_uid}/decide",
+        decided = self.http.post(f"{self.emu}/portone/window/{imp_uid}/decide",
                                  json={"outcome": "approve"}, timeout=TIMEOUT)
         if decided.status_code != 200 or not decided.json()["rsp"].get("success", True):
             raise Failure(f"portone decide -> {decided.status_code} {decided.text[:200]}")
@@ -178,7 +201,7 @@ class Buyer:
 
     def toss_window(self, order):
         """requestPayment and the buyer's approve click (the calls tests/drivers/toss.py makes)."""
-        opened = self.http.post(self.url + "/emulator/toss/sdk/payments", timeout=TIMEOUT, json={
+        opened = self.http.post(self.emu + "/toss/sdk/payments", timeout=TIMEOUT, json={
             "clientKey": TOSS_CLIENT_KEY, "customerKey": order["customer_key"], "amount": order["amount"],
             "orderId": order["order_id"], "orderName": order["order_name"], "method": "카드",
             "successUrl": self.url + "/success", "failUrl": self.url + "/fail",
@@ -186,7 +209,7 @@ class Buyer:
         if opened.status_code != 200:
             raise Failure(f"toss sdk/payments -> {opened.status_code} {opened.text[:200]}")
         key = opened.json()["paymentKey"]
-        decided = self.http.post(f"{self.url}/emulator/toss/window/{key}/decide", json={"outcome": "approve"},
+        decided = self.http.post(f"{self.emu}/toss/window/{key}/decide", json={"outcome": "approve"},
                                  timeout=TIMEOUT)
         redirect_url = decided.json().get("redirect_url") if decided.status_code == 200 else None
         if not redirect_url or "/success" not in redirect_url:
@@ -218,8 +241,8 @@ class Failure(Exception):
 class Auditor:
     """Reads the final state of a flow from both sides: the shop's order and the PG's record."""
 
-    def __init__(self, url):
-        self.url = url
+    def __init__(self, server):
+        self.url, self.emu = server.url, server.emulator_url
         self.http = requests.Session()
         self._token = None
 
@@ -232,7 +255,7 @@ class Auditor:
 
     def portone_token(self):
         if self._token is None:
-            resp = self.http.post(self.url + "/emulator/portone/users/getToken", timeout=TIMEOUT,
+            resp = self.http.post(self.emu + "/portone/users/getToken", timeout=TIMEOUT,
                                   json={"imp_key": PORTONE["imp_key"], "imp_secret": PORTONE["imp_secret"]})
             self._token = resp.json()["response"]["access_token"]
         return self._token
@@ -240,11 +263,11 @@ class Auditor:
     def pg_record(self, pg, ref):
         """(status, amount) in the emulator's record."""
         if pg == "portone":
-            resp = self.http.get(f"{self.url}/emulator/portone/payments/{ref}", timeout=TIMEOUT,
+            resp = self.http.get(f"{self.emu}/portone/payments/{ref}", timeout=TIMEOUT,
                                  headers={"Authorization": "Bearer " + self.portone_token()})
             body = resp.json().get("response") or {}
             return body.get("status"), body.get("amount")
-        resp = self.http.get(f"{self.url}/emulator/toss/v1/payments/{ref}", timeout=TIMEOUT,
+        resp = self.http.get(f"{self.emu}/toss/v1/payments/{ref}", timeout=TIMEOUT,
                              auth=(TOSS_SECRET_KEY, ""))
         body = resp.json()
         return body.get("status"), body.get("totalAmount")
@@ -261,9 +284,10 @@ class Auditor:
 
 # --- the figures ------------------------------------------------------------------------------------
 
-def measure_latency(url, cfg, problems):
+def measure_latency(server, cfg, problems):
     """floor, portone_complete and toss_success, sampled in turn so that all three see the same server."""
-    buyer, auditor = Buyer(url), Auditor(url)
+    url = server.url
+    buyer, auditor = Buyer(server), Auditor(server)
     floor, complete, success = [], [], []
     errors = {"floor": 0, "portone": 0, "toss": 0}
     wrong = {"portone": 0, "toss": 0}
@@ -315,9 +339,9 @@ def measure_latency(url, cfg, problems):
     return out, done
 
 
-def measure_flows(url, pg, clients, n, seconds, problems):
+def measure_flows(server, pg, clients, n, seconds, problems):
     """Whole checkouts per second with `clients` buyers at once; then each flow's final state audited."""
-    buyers = [Buyer(url) for _ in range(clients)]
+    buyers = [Buyer(server) for _ in range(clients)]
     results, errors, lock = [], [0], threading.Lock()
     counter = iter(range(n))
     deadline = time.monotonic() + seconds
@@ -335,7 +359,7 @@ def measure_flows(url, pg, clients, n, seconds, problems):
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(run, buyers))
     elapsed = time.perf_counter() - started
-    auditor = Auditor(url)
+    auditor = Auditor(server)
     wrong = 0
     for order, ref in results:
         why = auditor.wrong(pg, order, ref)
@@ -346,43 +370,82 @@ def measure_flows(url, pg, clients, n, seconds, problems):
             "errors": errors[0], "wrong_states": wrong}
 
 
-def measure_emulator(url, refs, cfg, problems):
-    """Requests per second of the emulated token and payment-lookup endpoints (several clients)."""
-    token = Auditor(url).portone_token()
-    calls = {
-        "portone_get_token": lambda s: s.post(url + "/emulator/portone/users/getToken", timeout=TIMEOUT,
-                                              json={"imp_key": PORTONE["imp_key"],
-                                                    "imp_secret": PORTONE["imp_secret"]}),
-        "portone_payment": lambda s: s.get(f"{url}/emulator/portone/payments/{refs['portone']}",
-                                           timeout=TIMEOUT, headers={"Authorization": "Bearer " + token}),
-        "toss_payment": lambda s: s.get(f"{url}/emulator/toss/v1/payments/{refs['toss']}", timeout=TIMEOUT,
-                                        auth=(TOSS_SECRET_KEY, "")),
+def measure_emulator(server, constant, refs, cfg, problems):
+    """Requests per second (keep-alive, bench/load.py) of the emulated token call and payment lookups,
+    and of a constant-JSON Flask route under the same settings (the practical limit); the four are
+    driven in turn, round after round, so the machine's load touches them alike. Median round each."""
+    emu = server.emulator_url
+    token = Auditor(server).portone_token()
+    toss_auth = "Basic " + base64.b64encode(f"{TOSS_SECRET_KEY}:".encode()).decode()
+    token_body = json.dumps({"imp_key": PORTONE["imp_key"], "imp_secret": PORTONE["imp_secret"]}).encode()
+    targets = {   # name: (url, request bytes, check of a body)
+        "constant_json": (constant.url, load.build(constant.url + "/json"), lambda b: b'"paid"' in b),
+        "portone_payment": (emu, load.build(f"{emu}/portone/payments/{refs['portone']}",
+                                            headers={"Authorization": "Bearer " + token}),
+                            lambda b: refs["portone"].encode() in b and b'"paid"' in b),
+        "toss_payment": (emu, load.build(f"{emu}/toss/v1/payments/{refs['toss']}",
+                                         headers={"Authorization": toss_auth}),
+                         lambda b: refs["toss"].encode() in b and b'"DONE"' in b),
+        "portone_get_token": (emu, load.build(emu + "/portone/users/getToken", "POST", body=token_body,
+                                              headers={"Content-Type": "application/json"}),
+                              lambda b: b'"access_token"' in b),
     }
+    rounds = {name: [] for name in targets}
+    servers = {"constant_json": constant}
+    for name, (url, request, check) in targets.items():   # warm every worker up
+        load.drive(url, request, clients=cfg["emu_clients"], seconds=0.3, max_requests=200, check=check)
+    for _ in range(cfg["emu_rounds"]):
+        for name, (url, request, check) in targets.items():
+            pids = servers.get(name, server).worker_pids()
+            cpu = cpu_seconds(pids)
+            run = load.drive(url, request, clients=cfg["emu_clients"], seconds=cfg["emu_s"],
+                             max_requests=cfg["emu_n"], check=check)
+            run["cpu_us"] = (cpu_seconds(pids) - cpu) * 1e6 / max(run["n"], 1)
+            rounds[name].append(run)
     out = {}
-    for name, call in calls.items():
-        counter = iter(range(cfg["emu_n"]))
-        counts, errors, lock = [0], [0], threading.Lock()
-        deadline = time.monotonic() + cfg["emu_s"]
-
-        def run(_):
-            session = requests.Session()
-            while time.monotonic() < deadline and next(counter, None) is not None:
-                try:
-                    ok = call(session).status_code == 200
-                except requests.RequestException:
-                    ok = False
-                with lock:
-                    counts[0] += ok
-                    errors[0] += not ok
-        started = time.perf_counter()
-        with ThreadPoolExecutor(cfg["emu_clients"]) as pool:
-            list(pool.map(run, range(cfg["emu_clients"])))
-        elapsed = time.perf_counter() - started
-        if errors[0]:
-            problems.append(f"emulator {name}: {errors[0]} errors")
-        out[name] = {"rps": round(counts[0] / elapsed, 1), "n": counts[0], "errors": errors[0],
-                     "clients": cfg["emu_clients"]}
+    for name, runs in rounds.items():
+        median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+        errors = sum(r["errors"] for r in runs)
+        if errors:
+            problems.append(f"emulator {name}: {errors} errors, e.g. {next(r['first_error'] for r in runs if r['errors'])}")
+        cpu = sorted(r["cpu_us"] for r in runs)[len(runs) // 2]
+        out[name] = {"rps": median["rps"], "p50_ms": median["p50_ms"], "p99_ms": median["p99_ms"],
+                     "rounds_rps": [r["rps"] for r in runs], "n": sum(r["n"] for r in runs), "errors": errors,
+                     "clients": cfg["emu_clients"], "server_cpu_us": round(cpu)}
+    for name in ("portone_payment", "toss_payment", "portone_get_token"):
+        out[name]["to_constant"] = ratio(out[name]["rps"], out["constant_json"]["rps"])
+        # The same ratio from the servers' CPU time per request, which other load on the machine moves less.
+        out[name]["cpu_to_constant"] = ratio(out["constant_json"]["server_cpu_us"], out[name]["server_cpu_us"])
     return out
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure_slow_clients(server, cfg, problems):
+    """Normal requests while slow clients (headers trickled, never finished) hold connections to both the
+    shop and the emulator: GET /bench/floor (the shop calling the emulator) and the PortOne token call."""
+    floor = load.build(server.url + "/bench/floor")
+    with load.SlowClients(server.url, cfg["slow"]) as on_shop, load.SlowClients(server.emulator_url, cfg["slow"]) \
+            as on_emulator:
+        held = min(on_shop.open, on_emulator.open)
+        run = load.drive(server.url, floor, clients=4, seconds=cfg["slow_s"], max_requests=cfg["slow_n"],
+                         check=lambda b: b'"emulator_status":200' in b.replace(b" ", b""))
+        still = min(on_shop.open, on_emulator.open)
+    if run["errors"]:
+        problems.append(f"slow clients: {run['errors']} errors, e.g. {run['first_error']}")
+    return {"slow_connections": cfg["slow"], "open_at_start": held, "open_at_end": still, "n": run["n"],
+            "errors": run["errors"], "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "rps": run["rps"]}
 
 
 LOG_PAGES = ("list", "flow", "compare")
@@ -433,8 +496,10 @@ def measure_log_scale(workdir, cfg, problems):
     return out
 
 
-def measure_page(url, cfg, problems):
-    """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work."""
+def measure_page(server, cfg, problems):
+    """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work.
+    URLs are shown relative to the shop, the emulator's as <emulator>/..."""
+    url = server.url
     from playwright.sync_api import sync_playwright
     args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     loads = []
@@ -470,7 +535,8 @@ def measure_page(url, cfg, problems):
                     by_type[kind] = by_type.get(kind, 0) + body
                 loads.append({"bytes": total, "header_bytes": headers, "requests": len(finished),
                               "by_type": by_type, "buttons_ready_ms": ready_ms,
-                              "urls": sorted({r.url.replace(url, "") for r in finished})})
+                              "urls": sorted({r.url.replace(server.emulator_url, "<emulator>").replace(url, "")
+                                      for r in finished})})
                 context.close()
         finally:
             browser.close()
@@ -585,15 +651,53 @@ def seed_flows(path, n_flows, steps_per_flow=10):
 
 # --- the run ----------------------------------------------------------------------------------------
 
-TARGETS = (  # (label, how to read the value from results, limit)
-    ("portone_complete p50 / floor", lambda r: r["portone_complete"]["p50_to_floor"], 1.5),
-    ("toss_success p50 / floor", lambda r: r["toss_success"]["p50_to_floor"], 1.5),
-    *((f"log {page} big / small", (lambda p: lambda r: r["log_scale"]["pages"][p]["ratio"])(page), 1.5)
-      for page in LOG_PAGES),
+TARGETS = (  # (label, how to read the value from results, "<=" or ">=", limit)
+    *((f"emulator {name} / constant JSON (req/s)",
+       (lambda n: lambda r: r["emulator"][n]["to_constant"])(name), ">=", 0.7)
+      for name in ("portone_payment", "toss_payment")),
+    *((f"{name} p50 / floor p50", (lambda n: lambda r: r[n]["p50_to_floor"])(name), "<=", 1.3)
+      for name in ("portone_complete", "toss_success")),
+    *((f"{name} p99 / floor p99", (lambda n: lambda r: r[n]["p99_to_floor_p99"])(name), "<=", 2.0)
+      for name in ("portone_complete", "toss_success")),
     *((f"flows {pg} x16 errors + wrong", (lambda p: lambda r: r["flows_per_s"][p]["16"]["errors"]
-                                          + r["flows_per_s"][p]["16"]["wrong_states"])(pg), 0)
+                                          + r["flows_per_s"][p]["16"]["wrong_states"])(pg), "<=", 0)
       for pg in ("portone", "toss")),
+    ("p99 ms with slow clients open", lambda r: r["slow_clients"]["p99_ms"], "<=", 1000),
+    *((f"log {page} big / small", (lambda p: lambda r: r["log_scale"]["pages"][p]["ratio"])(page), "<=", 1.5)
+      for page in LOG_PAGES),
 )
+
+
+def figure(target):
+    """'0.47 (>= 0.7)': a target's value and its limit."""
+    return f"{target['value']} ({target['op']} {target['limit']})"
+
+
+def svg(results):
+    """The targets as bars (plain SVG): each figure against its limit, green when it holds, red when not."""
+    rows = results["targets"]
+    label_w, bar_w, row_h, top = 330, 400, 30, 44
+    height = top + row_h * len(rows) + 16
+    meta = results["meta"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 150}" height="{height}" '
+           'font-family="sans-serif" font-size="13">',
+           '<rect width="100%" height="100%" fill="#fff"/>',
+           f'<text x="10" y="20" font-size="15" font-weight="bold">make bench: every target (green holds, red misses)'
+           f'</text><text x="10" y="36" fill="#555">{meta["started"]}, {meta["cpus"]} CPUs, {meta["workers"]} '
+           f'workers per server{" (smoke)" if meta["smoke"] else ""}; the line is the limit</text>']
+    for i, t in enumerate(rows):
+        y = top + i * row_h
+        value, limit = t["value"], t["limit"]
+        scale = max(value or 0, limit, 1e-9) * 1.25 or 1
+        width = 0 if value is None else max(2, round(value / scale * bar_w))
+        mark = label_w + round(limit / scale * bar_w)
+        color = "#2e7d32" if t["holds"] else "#c62828"
+        out.append(f'<text x="10" y="{y + 19}">{escape(t["target"])}</text>')
+        out.append(f'<rect x="{label_w}" y="{y + 6}" width="{width}" height="18" fill="{color}"/>')
+        out.append(f'<line x1="{mark}" x2="{mark}" y1="{y + 2}" y2="{y + 28}" stroke="#000" stroke-width="2"/>')
+        out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 19}">{escape(figure(t))}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def run(cfg, out_path, workers, threads, smoke):
@@ -603,8 +707,8 @@ def run(cfg, out_path, workers, threads, smoke):
     server_kw = {"workers": workers, "threads": threads, "env": {"BENCH_ROUTES": "1"}}
     with tempfile.TemporaryDirectory(prefix="pg-bench-") as workdir:
         with Server(workdir, **server_kw) as server:
-            say(f"site under gunicorn at {server.url} ({workers} workers x {threads} threads)")
-            latency, done = measure_latency(server.url, cfg, problems)
+            say(f"shop at {server.url}, emulator at {server.emulator_url} (gunicorn, {workers} workers each)")
+            latency, done = measure_latency(server, cfg, problems)
             results.update(latency)
             say("latency done")
             flows = {}
@@ -612,28 +716,34 @@ def run(cfg, out_path, workers, threads, smoke):
                 flows[pg] = {}
                 for clients in CLIENTS:
                     n = cfg["flows_n1"] if clients == 1 else cfg["flows_n16"]
-                    flows[pg][str(clients)] = measure_flows(server.url, pg, clients, n, cfg["flows_s"], problems)
+                    flows[pg][str(clients)] = measure_flows(server, pg, clients, n, cfg["flows_s"], problems)
             results["flows_per_s"] = flows
             say("flows done")
             refs = {pg: done[pg][-1][1] for pg in done if done[pg]}
-            results["emulator"] = measure_emulator(server.url, refs, cfg, problems) if len(refs) == 2 else {}
+            with Server(workdir, workers=workers, threads=threads, name="constant", ready=("/json",),
+                        app="bench.constant_app:create_app()") as constant:
+                results["emulator"] = measure_emulator(server, constant, refs, cfg, problems) if len(refs) == 2 else {}
             say("emulator done")
-            results["page"] = measure_page(server.url, cfg, problems)
+            results["slow_clients"] = measure_slow_clients(server, cfg, problems)
+            say("slow clients done")
+            results["page"] = measure_page(server, cfg, problems)
             say("page done")
         results["log_scale"] = measure_log_scale(workdir, cfg, problems)
         say("log_scale done")
     results["targets"] = []
-    for label, read, limit in TARGETS:
+    for label, read, op, limit in TARGETS:
         try:
             value = read(results)
         except (KeyError, TypeError):
             value = None
-        results["targets"].append({"target": label, "value": value, "limit": limit,
-                                   "holds": value is not None and value <= limit})
+        holds = value is not None and (value <= limit if op == "<=" else value >= limit)
+        results["targets"].append({"target": label, "value": value, "op": op, "limit": limit, "holds": holds})
     results["problems"] = problems[:50]
     results["meta"]["seconds"] = round(time.monotonic() - START, 1)
     with open(out_path, "w") as f:
         json.dump(results, f, indent=2, ensure_ascii=False)
+    with open(os.path.splitext(out_path)[0] + ".svg", "w") as f:
+        f.write(svg(results))
     print(table(results))
     return results
 
@@ -655,7 +765,13 @@ def table(r):
         rows.append((f"log {page} {ls['small_flows']} vs {ls['big_flows']:,} flows", "",
                      f"p50 {x['small_p50_ms']} -> {x['big_p50_ms']}", f"{x['ratio']}x"))
     for name, x in r["emulator"].items():
-        rows.append((f"emulator {name}", f"{x['rps']} req/s", f"err={x['errors']}", ""))
+        rows.append((f"emulator {name} (keep-alive)", f"{x['rps']} req/s err={x['errors']}",
+                     f"p50 {x['p50_ms']}  p99 {x['p99_ms']}  cpu {x['server_cpu_us']} us/req",
+                     f"{x['to_constant']}x constant JSON (by cpu: {x['cpu_to_constant']}x)" if "to_constant" in x
+                     else "the limit"))
+    sc = r["slow_clients"]
+    rows.append((f"GET /bench/floor, {sc['slow_connections']} slow clients on each server",
+                 f"n={sc['n']} err={sc['errors']}", f"p50 {sc['p50_ms']}  p99 {sc['p99_ms']}", ""))
     pg = r["page"]
     rows.append(("checkout page", f"{pg['bytes']:,} B in {pg['requests']} responses",
                  f"buttons ready {pg['buttons_ready_ms']}", ""))
@@ -664,7 +780,7 @@ def table(r):
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     for t in r["targets"]:
-        lines.append(f"{'OK  ' if t['holds'] else 'MISS'} {t['target']}: {t['value']} (limit {t['limit']})")
+        lines.append(f"{'OK  ' if t['holds'] else 'MISS'} {t['target']}: {figure(t)}")
     return "\n".join(lines)
 
 

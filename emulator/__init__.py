@@ -10,7 +10,7 @@ from flask import Flask
 import i18n
 import webjson
 
-from . import clock, console, dashboard, db, errors_http, faults, webhooks
+from . import clock, console, dashboard, db, errors_http, faults, sessions, webhooks
 
 # The credentials the emulator accepts (the shop's emulator-mode defaults). The Toss keys
 # are the public docs keys that anyone may use.
@@ -62,6 +62,7 @@ def create_app(test_config=None):
     for key in SECONDS:
         app.config[key] = float(app.config[key])
     webjson.init_app(app)
+    app.session_interface = sessions.SessionInterface()
     db.init_app(app)
     i18n.init_app(app)
     webhooks.init_app(app)

@@ -17,13 +17,16 @@ def schema_files():
 
 
 def connect(path):
+    """A connection of its own (the webhook dispatcher's), not borrowed."""
     sqlitedb.ensure_schema(path, schema_files())
     return sqlitedb.connect(path)
 
 
 def get_db():
+    """This request's connection, borrowed from the process's idle ones and given back at teardown."""
     if "emu_db" not in g:
-        g.emu_db = connect(current_app.config["EMULATOR_DATABASE"])
+        g.emu_db_path = current_app.config["EMULATOR_DATABASE"]
+        g.emu_db = sqlitedb.borrow(g.emu_db_path, schema_files())
     return g.emu_db
 
 
@@ -34,7 +37,7 @@ def transaction():
 def close_db(_exc=None):
     conn = g.pop("emu_db", None)
     if conn is not None:
-        conn.close()
+        sqlitedb.give_back(g.pop("emu_db_path"), conn)
 
 
 def init_app(app):

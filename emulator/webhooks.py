@@ -187,9 +187,10 @@ class _Dispatcher(threading.Thread):
                 if origin in self.busy or len(self.busy) >= POOL_SIZE:
                     continue
                 real = time.time()
-                cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
-                                   " AND (claimed_until IS NULL OR claimed_until < ?)",
-                                   (real + max(CLAIM_S, self.deadline_s * 2), row["id"], real))
+                with sqlitedb.transaction(conn):   # a write queues on the process's writer lock
+                    cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
+                                       " AND (claimed_until IS NULL OR claimed_until < ?)",
+                                       (real + max(CLAIM_S, self.deadline_s * 2), row["id"], real))
                 if cur.rowcount != 1:
                     continue
                 self.busy.add(origin)

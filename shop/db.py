@@ -1,6 +1,5 @@
-"""The shop's SQLite database: one connection per app context, schema from schema.sql."""
+"""The shop's SQLite database: one connection per app context (borrowed from the process's idle ones), schema from schema.sql."""
 import os
-import sqlite3
 
 import click
 from flask import current_app, g
@@ -8,31 +7,13 @@ from flask import current_app, g
 import sqlitedb
 
 SCHEMA = os.path.join(os.path.dirname(__file__), "schema.sql")
-# Columns added after a database file may have been created: (table, column, declaration).
-ADDED = (("orders", "sdk", "TEXT NOT NULL DEFAULT ''"), ("orders", "refunded", "INTEGER NOT NULL DEFAULT 0"))
-_upgraded = set()
 
 
 def get_db():
     if "db" not in g:
-        path = current_app.config["SHOP_DATABASE"]
-        sqlitedb.ensure_schema(path, [SCHEMA])
-        g.db = sqlitedb.connect(path)
-        if path not in _upgraded:
-            _upgrade(g.db)
-            _upgraded.add(path)
+        g.db_path = current_app.config["SHOP_DATABASE"]
+        g.db = sqlitedb.borrow(g.db_path, [SCHEMA])
     return g.db
-
-
-def _upgrade(conn):
-    """Add the columns an older database file lacks (CREATE TABLE IF NOT EXISTS does not)."""
-    for table, column, decl in ADDED:
-        have = {r["name"] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if column not in have:
-            try:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
-            except sqlite3.OperationalError:   # another process added it meanwhile
-                pass
 
 
 def transaction():
@@ -43,7 +24,7 @@ def transaction():
 def close_db(_exc=None):
     conn = g.pop("db", None)
     if conn is not None:
-        conn.close()
+        sqlitedb.give_back(g.pop("db_path"), conn)
 
 
 @click.command("init-db")

@@ -1,6 +1,9 @@
-"""The site under gunicorn (2 worker processes x 4 threads): a storm of returns settles a payment once."""
-import json
+"""The site under gunicorn (2 worker processes, the emulator mounted): a storm of returns settles a payment
+once, and workers killed mid-flow lose no payment and no webhook."""
+import os
+import signal
 import sqlite3
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -8,13 +11,15 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from bench.load import SlowClients
 from bench.run import Server
 from conftest import Site
 from drivers import portone as portone_driver
+from drivers import toss as toss_driver
+from drivers.emulator import until
+from drivers.receiver import Receiver
 
 STORM = 50
-# Fewer requests at once than the server's 8 threads: each shop request in flight may hold a
-# second thread while the mounted emulator answers it (and the webhook dispatchers send too).
 AT_ONCE = 5
 
 
@@ -58,7 +63,7 @@ class ServedSite(Site):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("multiworker")
-    with Server(str(workdir), workers=2, threads=4, name="mw",
+    with Server(str(workdir), workers=2, name="mw", mounted=True,
                 env={"EMULATOR_WEBHOOK_TIME_SCALE": "0.05"}) as server:
         yield ServedSite(server)
 
@@ -77,8 +82,8 @@ def paid_transitions(steps):
 
 def test_two_worker_processes_share_sessions_and_tokens(served):
     assert len(served.server.worker_pids()) == 2
-    # Every request opens a new connection (no keep-alive), so these land on both workers: each must
-    # accept the CSRF token signed into the session by the other (one instance secret).
+    # New connections land on either worker: each must accept the CSRF token signed into the session
+    # by the other (one instance secret).
     first = served.order("toss")
     for _ in range(12):
         assert served.order("toss")["amount"] == first["amount"] == 15000
@@ -185,3 +190,100 @@ def test_toss_storm_of_success_visits_and_webhooks_confirms_once(served):
     for d in deliveries:
         assert d["status"] == "delivered" and d["attempts"] == 1, dict(d)
         assert len(served.emulator_db("SELECT id FROM delivery_attempts WHERE delivery_id = ?", d["id"])) == 1
+
+
+def kill_every_worker(served):
+    """SIGKILL each worker process at once (no cleanup runs); return once their replacements answer."""
+    dead = served.server.worker_pids()
+    assert len(dead) == 2
+    for pid in dead:
+        os.kill(pid, signal.SIGKILL)
+    assert until(lambda: len(set(served.server.worker_pids()) - set(dead)) == 2, timeout=30)
+    assert until(lambda: requests.get(served.url + "/emulator/clock", timeout=5).status_code == 200, timeout=30)
+
+
+def test_workers_killed_mid_flow_lose_no_payment_and_no_webhook(tmp_path):
+    receiver = Receiver(fail_first=3)     # the merchant's webhook endpoint answers 500 three times
+    try:
+        with Server(str(tmp_path), workers=2, name="killed", mounted=True, env={
+                "EMULATOR_WEBHOOK_TIME_SCALE": "0.05", "EMULATOR_TOSS_WEBHOOK_URL": receiver.url}) as server:
+            served = ServedSite(server)
+            order = served.order("toss")
+            paid = toss_driver.pay(served, order)        # approved in the window, not yet confirmed
+            kill_every_worker(served)
+            # The buyer comes back to a new set of workers: the confirm goes through, once.
+            back = served.http.get(paid["redirect_url"], timeout=30)
+            assert back.status_code == 200 and served.status(order["order_id"]) == "paid"
+            # Toss retries after 1, 4, 16 documented minutes (x 0.05 s): once the third try has failed the
+            # next is 3.2 s away, and no worker holds a claim on it. Kill them all again right then.
+            key = paid["paymentKey"]
+
+            def deliveries():
+                return served.emulator_db("SELECT * FROM deliveries WHERE payment_ref = ?", key)
+            assert until(lambda: [(d["attempts"], d["claimed_until"]) for d in deliveries()] == [(3, None)], 20)
+            assert deliveries()[0]["status"] == "pending"
+            kill_every_worker(served)
+            # The replacements take the queue up from the database: the fourth try is delivered, once.
+            assert until(lambda: deliveries()[0]["status"] != "pending", timeout=30)
+            delivered = deliveries()
+            assert len(delivered) == 1 and delivered[0]["status"] == "delivered" and delivered[0]["attempts"] == 4
+            assert len(served.emulator_db("SELECT id FROM delivery_attempts WHERE delivery_id = ?",
+                                          delivered[0]["id"])) == 4
+            bodies = receiver.bodies()
+            assert len(bodies) == 4 and {b["data"]["paymentKey"] for b in bodies} == {key}
+            assert {b["data"]["status"] for b in bodies} == {"DONE"}
+            record = requests.get(f"{served.url}/emulator/toss/v1/payments/{key}", timeout=30,
+                                  auth=("test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6", "")).json()
+            assert record["status"] == "DONE" and record["totalAmount"] == order["amount"]
+    finally:
+        receiver.close()
+
+
+def test_slow_clients_do_not_stop_a_checkout(served):
+    """200 connections that trickle their headers and never finish them (a slowloris) are held by the
+    workers' greenlets; a whole checkout still goes through meanwhile."""
+    with SlowClients(served.url, count=200) as slow:
+        assert slow.open == 200
+        order = served.order("toss")
+        paid = toss_driver.pay(served, order)
+        assert served.http.get(paid["redirect_url"], timeout=30).status_code == 200
+        assert served.status(order["order_id"]) == "paid"
+        assert slow.open == 200     # still held, not dropped to make room
+
+
+def test_make_serve_runs_two_servers_and_stops_both(tmp_path):
+    """bench/serve.py (make serve): the shop finds the emulator at its own URL; when one server dies the
+    other is stopped too."""
+    with Server(str(tmp_path), workers=1, name="two") as server:
+        assert server.emulator_url != server.url + "/emulator"
+        assert requests.get(server.url + "/emulator/clock", timeout=10).status_code == 404   # nothing mounted
+        page = requests.get(server.url + "/", timeout=10).text
+        assert server.emulator_url + "/portone/v1/iamport.js" in page
+        masters = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(masters) == 2
+        emulator_master = next(int(pid) for pid in masters if b"emulator" in open(f"/proc/{pid}/cmdline", "rb").read())
+        os.kill(emulator_master, signal.SIGTERM)
+        assert until(lambda: server.proc.poll() is not None, timeout=30)
+        assert not any(os.path.exists(f"/proc/{pid}") and b"gunicorn" in open(f"/proc/{pid}/cmdline", "rb").read()
+                       for pid in masters)
+
+
+def test_a_claim_left_by_a_dead_worker_expires_and_another_sends_it(served):
+    """A worker that died while sending leaves its claim on a delivery: once the claim's time has passed,
+    a live worker sends it (once)."""
+    receiver = Receiver()
+    try:
+        now = time.time()
+        with sqlite3.connect(served.server.emulator_db, timeout=30) as conn:
+            conn.execute("INSERT INTO deliveries (pg, event, payment_ref, url, content_type, body, schedule, status,"
+                         " next_attempt_at, claimed_until, created_at) VALUES ('portone', 'paid', 'imp_orphan', ?,"
+                         " 'json', ?, '[]', 'pending', ?, ?, ?)",
+                         (receiver.url, '{"imp_uid": "imp_orphan", "status": "paid"}', now - 1, now + 2, now - 1))
+        kill_every_worker(served)     # the workers that knew nothing of it are gone too
+        assert until(lambda: served.emulator_db("SELECT status FROM deliveries WHERE payment_ref = 'imp_orphan'")
+                     [0]["status"] == "delivered", timeout=30)
+        row = served.emulator_db("SELECT * FROM deliveries WHERE payment_ref = 'imp_orphan'")[0]
+        assert row["attempts"] == 1 and row["claimed_until"] is None
+        assert receiver.bodies() == [{"imp_uid": "imp_orphan", "status": "paid"}]
+    finally:
+        receiver.close()

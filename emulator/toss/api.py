@@ -5,8 +5,9 @@ import binascii
 import functools
 import json
 import re
+import time
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from .. import clock, db
 from . import bp, store
@@ -43,7 +44,23 @@ def error_response(code, message=None):
 
 def authenticate():
     """Basic base64('<secretKey>:') -> (key_set, secret). Raises TossError with the real codes."""
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    key_set, secret, error = _check_authorization(request.headers.get("Authorization", ""))
+    if error:
+        raise TossError(error)
+    return key_set, secret
+
+
+@functools.lru_cache(maxsize=256)   # the same few headers on every call: decoded once per process
+def _check_authorization(header):
+    """(key_set, secret, None) or (None, None, error code)."""
+    try:
+        return (*_decode_authorization(header), None)
+    except TossError as e:
+        return None, None, e.code
+
+
+def _decode_authorization(header):
+    scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "basic" or not token:
         raise TossError("UNAUTHORIZED_KEY")
@@ -113,9 +130,17 @@ def _answer(body, status):
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
+SWEEP_EVERY_S = 1.0
+_last_sweep = {}   # emulator database -> when this process last swept it (time.monotonic())
+
+
 @bp.before_request
 def _expire_due_payments():
-    if request.method != "OPTIONS":
+    """Timers also fire for payments nobody reads: at most once a second per process a request sweeps
+    the due ones. (A payment that is read is expired as it is read: store.get.)"""
+    path = current_app.config["EMULATOR_DATABASE"]
+    if time.monotonic() - _last_sweep.get(path, 0.0) >= SWEEP_EVERY_S and request.method != "OPTIONS":
+        _last_sweep[path] = time.monotonic()
         store.sweep()
 
 

@@ -7,9 +7,9 @@ import string
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 
-from .. import clock, db, webhooks
+from .. import clock, db, links, webhooks
 
 KST = timezone(timedelta(hours=9))
 VERSION = "2022-11-16"
@@ -92,16 +92,36 @@ def parse_method(value):
 # ---- reading ---------------------------------------------------------------------------------------
 
 def get(payment_key, conn=None):
-    return (conn or db.get_db()).execute(
-        "SELECT * FROM toss_payments WHERE payment_key = ?", (payment_key,)).fetchone()
+    """The payment (in the caller's transaction when conn is given), expired first if its timer ran out."""
+    return _expired_when_due((conn or db.get_db()).execute(
+        "SELECT * FROM toss_payments WHERE payment_key = ?", (payment_key,)).fetchone(), conn)
 
 
 def by_order(order_id, key_set):
     """The payment for an orderId: an approved one first, else the newest attempt."""
-    return db.get_db().execute(
+    return _expired_when_due(db.get_db().execute(
         "SELECT * FROM toss_payments WHERE order_id = ? AND key_set = ? ORDER BY"
         " status IN ('DONE','WAITING_FOR_DEPOSIT','CANCELED','PARTIAL_CANCELED') DESC, requested_at DESC"
-        " LIMIT 1", (order_id, key_set)).fetchone()
+        " LIMIT 1", (order_id, key_set)).fetchone())
+
+
+def _expired_when_due(row, conn=None):
+    """A payment as read, or EXPIRED (and notified) when its timer has run out: every read sees the
+    timers fire, so no request has to sweep the whole table first."""
+    if row is None or row["status"] not in ("READY", "IN_PROGRESS") or row["expires_at"] is None:
+        return row
+    now = clock.now()
+    if now < row["expires_at"]:
+        return row
+    if conn is not None:
+        expired = expire_if_due(conn, row, now)
+    else:
+        with db.transaction() as conn:
+            expired = expire_if_due(conn, row, now)
+    if expired is None:   # another request changed it first: read it again
+        return get(row["payment_key"], conn)
+    notify(expired)
+    return expired
 
 
 def order_taken(conn, order_id, key_set, but=None):
@@ -163,14 +183,10 @@ def expire_if_due(conn, row, now):
 
 def sweep():
     """Expire every payment whose timer ran out, and tell the merchant (PAYMENT_STATUS_CHANGED)."""
-    now = clock.now()
     due = db.get_db().execute("SELECT payment_key FROM toss_payments WHERE status IN ('READY','IN_PROGRESS')"
-                              " AND expires_at <= ?", (now,)).fetchall()
+                              " AND expires_at <= ?", (clock.now(),)).fetchall()
     for r in due:
-        with db.transaction() as conn:
-            expired = expire_if_due(conn, get(r["payment_key"], conn), now)
-        if expired is not None:
-            notify(expired)
+        get(r["payment_key"])   # reading a due payment expires it
 
 
 # ---- method details filled at confirm ---------------------------------------------------------------
@@ -202,11 +218,11 @@ def details_for(row, now):
 # ---- the Payment object ----------------------------------------------------------------------------
 
 def receipt_url(payment_key):
-    return url_for("toss.receipt", transactionId=payment_key, ref="PX", _external=True)
+    return links.external("toss.receipt", transactionId=payment_key, ref="PX")
 
 
 def checkout_url(payment_key):
-    return url_for("toss.checkout", payment_key=payment_key, _external=True)
+    return links.external("toss.checkout", payment_key=payment_key)
 
 
 def to_payment(row, now=None):
