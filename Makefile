@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve test bench setup browser translations translations-update pot clean
+.PHONY: run serve test test-quick bench setup browser translations translations-update pot clean
 
 STAMP := $(VENV)/.installed
 
@@ -62,6 +62,10 @@ serve: setup
 
 test: setup browser
 	$(BIN)/pytest -q
+
+# The quicker loop: everything but real-browser, multi-worker, storm and bench tests.
+test-quick: setup
+	$(BIN)/pytest -q -m "not browser and not slow"
 
 bench: setup browser
 	$(BIN)/python bench/run.py

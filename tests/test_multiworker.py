@@ -19,6 +19,8 @@ from drivers import toss as toss_driver
 from drivers.emulator import until
 from drivers.receiver import Receiver
 
+pytestmark = pytest.mark.slow
+
 STORM = 50
 AT_ONCE = 5
 

@@ -360,3 +360,17 @@ def test_webhook_asks_to_be_sent_again_when_portone_cannot_be_asked(shop):
     assert resp.status_code == 503 and resp.json()["result"] == "retry"
     assert status(shop, order) == "pending"        # a webhook is only a hint: nothing is decided on it
     assert shop.post("/webhooks/portone", json={"imp_uid": paid["imp_uid"]}, csrf=False).json()["status"] == "paid"
+
+
+def test_refunds_made_at_portone_show_on_the_order(shop, api):
+    order = shop.order("portone")                                   # 15,000원
+    paid = driver.pay(shop, order, notice_url=notice(shop))
+    assert complete(shop, paid["rsp"]).json()["status"] == "paid"
+    # The merchant refunds 5,000원 in PortOne's console (by API here): PortOne's webhook tells the shop.
+    assert api.post("/payments/cancel", json={"imp_uid": paid["imp_uid"], "amount": 5000}).json()["code"] == 0
+    wait_for(lambda: status(shop, order) == "partially_refunded", "the partial refund webhook")
+    page = result_page(shop, order)
+    assert "Paid, partly refunded" in page and "KRW 5,000" in page
+    assert api.post("/payments/cancel", json={"imp_uid": paid["imp_uid"]}).json()["code"] == 0   # the rest
+    wait_for(lambda: status(shop, order) == "cancelled", "the full refund webhook")
+    assert "Cancelled and refunded" in result_page(shop, order) and "KRW 15,000" in result_page(shop, order)

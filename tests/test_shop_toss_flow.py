@@ -545,3 +545,18 @@ def test_server_created_checkout_needs_the_csrf_token(site):
     resp = site.http.post(site.url + "/toss/checkout", data={"product_id": "shoes"}, allow_redirects=False,
                           timeout=10)
     assert resp.status_code == 403
+
+
+def test_a_partial_refund_at_toss_shows_on_the_order(site):
+    order = site.order("toss", "shoes")
+    got = driver.pay(site, order)
+    assert 'data-status="paid"' in site.get(path_of(got["redirect_url"])).text
+    cancel = site.http.post(f"{site.url}/emulator/toss/v1/payments/{got['paymentKey']}/cancel", headers=AUTH,
+                            json={"cancelReason": "one item returned", "cancelAmount": 5000}, timeout=10)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "PARTIAL_CANCELED"
+    hook = site.post("/webhooks/toss", csrf=False, json={
+        "eventType": "PAYMENT_STATUS_CHANGED", "createdAt": "2026-01-01T12:00:00.000000",
+        "data": {"paymentKey": got["paymentKey"], "orderId": order["order_id"], "status": "PARTIAL_CANCELED"}})
+    assert hook.status_code == 200 and hook.json()["status"] == "partially_refunded"
+    page = site.get(f"/orders/{order['order_id']}?lang=en").text
+    assert "Paid, partly refunded" in page and "KRW 5,000" in page
