@@ -7,7 +7,7 @@ CSRF. Every unsafe request (POST, PUT, PATCH, DELETE) must carry the token of th
   * it is a form body (urlencoded, multipart, text/plain: what an HTML form can send) and not a PG API call
     (one with an `Authorization` header, or PortOne's `POST /users/getToken`).
 Exempt as they are: the SDK stand-ins' endpoints (`/<pg>/sdk/...`) and the hosted windows'
-`/<pg>/window/<id>/decide`, which pages of any origin call. Everything else a server or a test sends
+`/<pg>/window/<id>/decide` (and Toss's `/billing/window/<id>/decide`), which pages of any origin call. Everything else a server or a test sends
 (the PG REST APIs with their Authorization headers, JSON control calls to /faults and /clock, a bare POST
 without a browser's headers) passes: no browser page can send it without those headers.
 
@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
-SDK_PATHS = re.compile(r"/[^/]+/(sdk/.*|window/[^/]+/decide)")
+SDK_PATHS = re.compile(r"/[^/]+/(sdk/.*|(billing/)?window/[^/]+/decide)")
 TOKEN_PATHS = ("/portone/users/getToken",)
 CONSOLE_BLUEPRINTS = {"dashboard", "clock", "faults"}
 KST = timezone(timedelta(hours=9), "KST")

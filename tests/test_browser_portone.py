@@ -56,7 +56,7 @@ def test_card_payment_is_verified_in_the_panel_and_on_the_result_page(page):
 def test_decline_is_explained(page):
     choose(checkout(page), "decline_insufficient")
     result = page.locator("#portone-result")
-    expect(result.locator(".portone-verdict")).to_have_text("Not paid")
+    expect(result.locator(".portone-verdict")).to_have_text("Not paid: the attempt failed (it can be paid again)")
     expect(result).to_contain_text("잔액이 부족합니다")
     expect(result).to_contain_text("No money was taken")
 
@@ -64,8 +64,7 @@ def test_decline_is_explained(page):
 def test_closing_the_window_pays_nothing(page):
     choose(checkout(page), "close")
     result = page.locator("#portone-result")
-    expect(result).to_contain_text("Nothing was paid")
-    expect(result).to_contain_text("사용자가 결제를 취소하셨습니다")
+    expect(result).to_contain_text("You closed PortOne's payment window, so nothing was charged")
     expect(result.locator(".portone-verdict")).not_to_have_text("Paid and verified")
     page.locator("#portone-result .portone-result-link").click()
     expect(page.locator("#result-title")).to_have_text("Waiting for the payment")
