@@ -120,18 +120,7 @@ def call(name, method, url, *, summary, headers=None, json_body=None, form=None,
         resp = _session().request(method, url, headers=headers, json=json_body, data=form,
                                   params=params, timeout=timeout, allow_redirects=False)
     except requests.RequestException as e:
-        if _sent(e):
-            exchange["error"] = "timeout"
-            lost = (msg("%(what)s: no answer within %(seconds)ss (outcome unknown)", what=summary,
-                        seconds=f"{timeout[1]:g}") if isinstance(e, requests.Timeout)
-                    else msg("%(what)s: the connection closed without an answer (outcome unknown)",
-                             what=summary))
-            _record(name, lost, exchange, started, "fault", "fail")
-            raise PGTimeout(name) from e
-        exchange["error"] = "unreachable"
-        _record(name, msg("%(what)s: could not reach the PG (nothing was sent)", what=summary),
-                exchange, started, "fault", "fail")
-        raise PGUnreachable(name) from e
+        _lost(e, name, summary, exchange, started, timeout)
     ctype = resp.headers.get("Content-Type", "")
     exchange["response"] = {"status": resp.status_code, "headers": redact.headers(
         {k: v for k, v in resp.headers.items() if k.lower() in ("content-type", "location")}),
@@ -141,6 +130,22 @@ def call(name, method, url, *, summary, headers=None, json_body=None, form=None,
     _record(name, msg("%(what)s → HTTP %(status)s", what=summary, status=resp.status_code), exchange, started,
             kind, verdict)
     return resp
+
+
+def _lost(error, name, summary, exchange, started, timeout):
+    """Record a call that got no answer and raise what it means: PGTimeout (sent: the outcome is unknown) or
+    PGUnreachable (nothing was sent)."""
+    if _sent(error):
+        exchange["error"] = "timeout"
+        lost = (msg("%(what)s: no answer within %(seconds)ss (outcome unknown)", what=summary,
+                    seconds=f"{timeout[1]:g}") if isinstance(error, requests.Timeout)
+                else msg("%(what)s: the connection closed without an answer (outcome unknown)", what=summary))
+        _record(name, lost, exchange, started, "fault", "fail")
+        raise PGTimeout(name) from error
+    exchange["error"] = "unreachable"
+    _record(name, msg("%(what)s: could not reach the PG (nothing was sent)", what=summary), exchange, started,
+            "fault", "fail")
+    raise PGUnreachable(name) from error
 
 
 def _record(name, summary, exchange, started, kind, verdict):

@@ -5,6 +5,7 @@ The money invariant: every payment the PG holds money for under one of the shop'
 the one payment that settled that order, or the shop cancels it (and keeps trying until it is done).
 A provider's verify.py turns its PG's record into a Verdict; apply() is the only place that acts on it.
 """
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -89,17 +90,9 @@ def _apply_once(flow, order, v, cancel):
     if v.outcome == Outcome.REFUNDED and (mine or status in FREE or status == Status.AWAITING_DEPOSIT):
         return _refunded(flow, order, v, cancel)
     if v.outcome == Outcome.MISMATCH:
-        if v.holds_money:
-            refuse(flow, order, v.payment_id, v.reason, cancel)
-        return status not in FREE or status == Status.FORGED or move(flow, order, (status,), Status.FORGED, v.reason)
+        return _mismatch(flow, order, v, cancel)
     if v.outcome == Outcome.DECLINED:
-        if status == Status.FAILED:
-            return True
-        if status in FREE or (status == Status.AWAITING_DEPOSIT and mine):
-            return move(flow, order, (status,), Status.FAILED, v.reason)
-        flow.record("declined_ignored", msg("The PG reports a failed attempt, but the order is %(status)s: "
-                                            "nothing changes", status=status))
-        return True
+        return _declined(flow, order, v)
     # PAID, AWAITING_DEPOSIT, or a refunded payment of an order settled by another one.
     if mine and status in (*orders.SETTLED, Status.AWAITING_DEPOSIT) and \
             not (status == Status.AWAITING_DEPOSIT and v.outcome == Outcome.PAID):
@@ -125,6 +118,28 @@ def _apply_once(flow, order, v, cancel):
 
 
 @helper
+def _mismatch(flow, order, v, cancel):
+    """This order's payment, but it does not match: cancel it if it holds money; the order stays payable."""
+    if v.holds_money:
+        refuse(flow, order, v.payment_id, v.reason, cancel)
+    status = order["status"]
+    return status not in FREE or status == Status.FORGED or move(flow, order, (status,), Status.FORGED, v.reason)
+
+
+@helper
+def _declined(flow, order, v):
+    """A failed attempt: the order says so and stays payable; a settled order is not undone by it."""
+    status = order["status"]
+    if status == Status.FAILED:
+        return True
+    if status in FREE or (status == Status.AWAITING_DEPOSIT and order["pg_payment_id"] == v.payment_id):
+        return move(flow, order, (status,), Status.FAILED, v.reason)
+    flow.record("declined_ignored", msg("The PG reports a failed attempt, but the order is %(status)s: nothing "
+                                        "changes", status=status))
+    return True
+
+
+@helper
 def _refunded(flow, order, v, cancel):
     """A payment refunded in part or in full at the PG: the order shows it (refunded won, status)."""
     target = Status.PARTIALLY_REFUNDED if v.holds_money else Status.CANCELLED
@@ -145,6 +160,28 @@ def _refunded(flow, order, v, cancel):
         return True
     return move(flow, order, (order["status"],), target, reason, pg_payment_id=v.payment_id,
                 refunded=v.refunded, **v.fields)
+
+
+def after_reconcile(flow, before, abandon_after, pg):
+    """The end of a provider's reconcile: None when the order changed; 'waiting' when it is settled or still
+    young; else the order is given up (EXPIRED: a payment that comes later is cancelled) and None."""
+    now = orders.get(before["id"])
+    if now["status"] != before["status"]:
+        return None
+    if now["status"] not in FREE:
+        return "waiting"
+    age = time.time() - now["created_at"]
+    if age < abandon_after:
+        orders.transition(now["id"], (Status.UNKNOWN,), Status.PENDING, now["reason"])
+        flow.record("reconcile", msg("%(pg)s has no completed payment for this order %(age)s s after it was created: "
+                                     "the buyer may still pay (it is closed after %(limit)s s)", pg=pg,
+                                     age=int(age), limit=int(abandon_after)), phase="settle")
+        return "waiting"
+    move(flow, now, FREE, Status.EXPIRED, msg(
+        "Not paid: %(pg)s has no completed payment for this order %(minutes)s minutes after it was created, so the "
+        "shop closed it. Nothing was charged; a payment made after this is refunded.", pg=pg,
+        minutes=int(abandon_after // 60)))
+    return None
 
 
 @helper

@@ -367,7 +367,9 @@ def test_payment_confirmed_elsewhere_for_another_amount_is_cancelled_as_forged(s
         "data": {"paymentKey": got["paymentKey"], "orderId": order["order_id"], "status": "DONE"}})
     assert hook.status_code == 200
     assert status_of(site, order["order_id"]) == "forged"
-    assert pg_payment(site, got["paymentKey"])["status"] == "CANCELED"
+    # Toss's own webhook may be handling it at the same moment: one of the two cancels it, once.
+    assert until(lambda: pg_payment(site, got["paymentKey"])["status"] == "CANCELED")
+    assert until(lambda: "cancelled at the PG" in site.get(f"/orders/{order['order_id']}?lang=en").text)
     result = site.get(f"/orders/{order['order_id']}?lang=en").text
     assert "A payment that did not match was refused" in result and "cancelled at the PG" in result
     assert got["paymentKey"] in result

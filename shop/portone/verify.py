@@ -25,25 +25,10 @@ def _won_value(amount):
 def verify(order, payment):
     """Compare the stored order (mapping with id, amount) with PortOne's Payment. Returns a Verdict whose
     checks list every comparison made, passed or not."""
-    same_order = payment.merchant_uid == order["id"]
-    amount_ok = _is_money(payment.amount) and payment.amount == order["amount"]
-    currency_ok = payment.currency == CURRENCY
+    checks = _checks(order, payment)
+    same_order, amount_ok, currency_ok = (c.ok for c in checks if c.name != "check_status")
     was_paid = payment.status == "paid" or (payment.status == "cancelled" and bool(payment.paid_at))
     money_in = payment.status == "paid" or payment.vbank_issued
-    checks = (
-        Check("check_merchant_uid", same_order,
-              msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=payment.merchant_uid)
-              if same_order else msg("PortOne's payment is for order %(merchant_uid)s, not for this order "
-                                     "%(order_id)s", merchant_uid=payment.merchant_uid, order_id=order["id"]),
-              order["id"], payment.merchant_uid),
-        Check("check_status", money_in, _status_words(payment), msg("paid (or ready with a virtual account)"),
-              f"{payment.status} ({payment.pay_method})"),
-        Check("check_amount", amount_ok, _amount_words(order["amount"], payment.amount, amount_ok,
-                                                       payment.status == "paid"), order["amount"], payment.amount),
-        Check("check_currency", currency_ok,
-              msg("currency %(currency)s is KRW", currency=payment.currency) if currency_ok
-              else msg("currency %(currency)s is not KRW", currency=payment.currency), CURRENCY, payment.currency),
-    )
     refunded = payment.cancel_amount if _is_money(payment.cancel_amount) else 0
     holds = (payment.status == "paid" and payment.cancellable > 0) or payment.vbank_issued
 
@@ -58,6 +43,33 @@ def verify(order, payment):
     if (was_paid or money_in) and not (amount_ok and currency_ok):
         return verdict(Outcome.MISMATCH, msg("A payment that did not match the order was refused (%(what)s); "
                                              "the order can still be paid.", what=mismatch(order, payment)))
+    return _by_status(order, payment, was_paid, refunded, verdict)
+
+
+def _checks(order, payment):
+    """Every comparison, passed or not: merchant_uid, status, amount, currency (in that order)."""
+    same_order = payment.merchant_uid == order["id"]
+    amount_ok = _is_money(payment.amount) and payment.amount == order["amount"]
+    currency_ok = payment.currency == CURRENCY
+    money_in = payment.status == "paid" or payment.vbank_issued
+    return (
+        Check("check_merchant_uid", same_order,
+              msg("PortOne's payment is for order %(merchant_uid)s, this order", merchant_uid=payment.merchant_uid)
+              if same_order else msg("PortOne's payment is for order %(merchant_uid)s, not for this order "
+                                     "%(order_id)s", merchant_uid=payment.merchant_uid, order_id=order["id"]),
+              order["id"], payment.merchant_uid),
+        Check("check_status", money_in, _status_words(payment), msg("paid (or ready with a virtual account)"),
+              f"{payment.status} ({payment.pay_method})"),
+        Check("check_amount", amount_ok, _amount_words(order["amount"], payment.amount, amount_ok,
+                                                       payment.status == "paid"), order["amount"], payment.amount),
+        Check("check_currency", currency_ok,
+              msg("currency %(currency)s is KRW", currency=payment.currency) if currency_ok
+              else msg("currency %(currency)s is not KRW", currency=payment.currency), CURRENCY, payment.currency),
+    )
+
+
+def _by_status(order, payment, was_paid, refunded, verdict):
+    """The outcome of this order's matching payment, by PortOne's status."""
     if payment.status == "paid" and refunded:
         return verdict(Outcome.REFUNDED, msg("Part of the payment was refunded at PortOne."))
     if payment.status == "paid":

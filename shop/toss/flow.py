@@ -261,19 +261,7 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
                         phase="settle", verdict="fail")
             return "no_answer"
         if payment is not None and payment.status == "IN_PROGRESS" and order["status"] in verify.UNSETTLED:
-            checks = [c for c in verify.after_confirm(order, payment) if c.name != "check_status"]
-            if flow.checks(checks):   # IN_PROGRESS: not confirmed yet, so its status is not checked
-                flow.record("reconcile", msg("Toss's record does not match the order, so the shop does not confirm "
-                                             "it: Toss lets it expire and nothing is charged"), phase="settle",
-                            verdict="fail")
-                return "waiting"
-            flow.record("reconcile", msg("Toss shows payment %(payment_key)s authenticated but never confirmed "
-                                         "(IN_PROGRESS): the buyer's return to /success was lost. Confirming it now "
-                                         "with the Idempotency-Key /success uses, so it cannot be confirmed twice",
-                                         payment_key=payment.payment_key), phase="settle")
-            record_auth(flow)
-            confirm(flow, order, payment.payment_key)
-            return None
+            return _confirm_lost_return(flow, order, payment)
         if payment is not None and payment.status == "READY":
             flow.record("reconcile", msg("The buyer has not finished Toss's payment window (READY): left open; Toss "
                                          "expires it after 30 minutes"), phase="settle")
@@ -281,21 +269,22 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
         if payment is not None and payment.status not in ("READY", "IN_PROGRESS"):
             settle_from(flow, order, payment, order["pg_payment_id"]
                         if order["pg_payment_id"] == payment.payment_key else None)
-    now = orders.get(order["id"])
-    if now["status"] != order["status"]:
-        return None
-    if now["status"] not in settle.FREE:
+    return settle.after_reconcile(flow, order, abandon_after, PG)
+
+
+def _confirm_lost_return(flow, order, payment):
+    """Reconcile found a payment authenticated but never confirmed: confirm it as /success would, if it matches."""
+    checks = [c for c in verify.after_confirm(order, payment) if c.name != "check_status"]
+    if flow.checks(checks):   # IN_PROGRESS: not confirmed yet, so its status is not checked
+        flow.record("reconcile", msg("Toss's record does not match the order, so the shop does not confirm it: Toss "
+                                     "lets it expire and nothing is charged"), phase="settle", verdict="fail")
         return "waiting"
-    age = time.time() - order["created_at"]
-    if age < abandon_after:
-        flow.record("reconcile", msg("Toss has no completed payment for this order %(age)s s after it was created: "
-                                     "the buyer may still pay (it is closed after %(limit)s s)", age=int(age),
-                                     limit=int(abandon_after)), phase="settle")
-        return "waiting"
-    settle.move(flow, now, settle.FREE, Status.EXPIRED, msg(
-        "Not paid: Toss has no completed payment for this order %(minutes)s minutes after it was created, so the "
-        "shop closed it. Nothing was charged; a payment made after this is refunded.",
-        minutes=int(abandon_after // 60)))
+    flow.record("reconcile", msg("Toss shows payment %(payment_key)s authenticated but never confirmed (IN_PROGRESS): "
+                                 "the buyer's return to /success was lost. Confirming it now with the Idempotency-Key "
+                                 "/success uses, so it cannot be confirmed twice", payment_key=payment.payment_key),
+                phase="settle")
+    record_auth(flow)
+    confirm(flow, order, payment.payment_key)
     return None
 
 

@@ -158,22 +158,9 @@ def webhook():
                                "back)", event=hook.event, status=hook.status or msg("(no status)")),
                 phase="notify", kind="http_in", frm="toss",
                 exchange={"request": {"method": "POST", "url": request.path, "headers": transmission, "body": data}})
-    if hook.event == "DEPOSIT_CALLBACK":
-        if not order["pg_secret"] and order["status"] in verify.UNSETTLED:
-            # The confirm answer (with the secret) is not stored yet: let Toss retry later.
-            flow.record("deposit_too_early", msg("No secret stored yet for this order: asking Toss to send it again "
-                                                 "later"), phase="notify")
-            return jsonify(error="NOT_READY", message="Try again later."), 409
-        if not toss.deposit_checked(flow, order, hook.secret):
-            # Toss resends only the same body, which can never pass: answer 200 so the retries stop;
-            # the failed check stays in the log for a person to look at.
-            return jsonify(received=True, applied=False, error="SECRET_MISMATCH")
-        key = order["pg_payment_id"]
-    elif hook.event == "PAYMENT_STATUS_CHANGED":
-        key = hook.payment_key
-    else:
-        flow.record("webhook_ignored", msg("The shop does not act on %(event)s", event=hook.event), phase="notify")
-        return jsonify(received=True, applied=False)
+    key, answer = _which_payment(flow, order, hook)
+    if answer is not None:
+        return answer
     with steps.bound(flow):
         try:
             payment = toss.read_for_webhook(flow, order, key)
@@ -187,6 +174,25 @@ def webhook():
             return jsonify(error="UNKNOWN_PAYMENT", message="Toss has no such payment."), 400
         toss.settle_from(flow, order, payment, key or None)
     return jsonify(received=True, status=orders.get(order["id"])["status"])
+
+
+def _which_payment(flow, order, hook):
+    """(paymentKey to read back, None), or (None, the answer) when the webhook is not acted on."""
+    if hook.event == "DEPOSIT_CALLBACK":
+        if not order["pg_secret"] and order["status"] in verify.UNSETTLED:
+            # The confirm answer (with the secret) is not stored yet: let Toss retry later.
+            flow.record("deposit_too_early", msg("No secret stored yet for this order: asking Toss to send it again "
+                                                 "later"), phase="notify")
+            return None, (jsonify(error="NOT_READY", message="Try again later."), 409)
+        if not toss.deposit_checked(flow, order, hook.secret):
+            # Toss resends only the same body, which can never pass: answer 200 so the retries stop;
+            # the failed check stays in the log for a person to look at.
+            return None, jsonify(received=True, applied=False, error="SECRET_MISMATCH")
+        return order["pg_payment_id"], None
+    if hook.event == "PAYMENT_STATUS_CHANGED":
+        return hook.payment_key, None
+    flow.record("webhook_ignored", msg("The shop does not act on %(event)s", event=hook.event), phase="notify")
+    return None, jsonify(received=True, applied=False)
 
 
 # --- server-created checkout -------------------------------------------------------------------
