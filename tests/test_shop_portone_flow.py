@@ -374,3 +374,15 @@ def test_refunds_made_at_portone_show_on_the_order(shop, api):
     assert api.post("/payments/cancel", json={"imp_uid": paid["imp_uid"]}).json()["code"] == 0   # the rest
     wait_for(lambda: status(shop, order) == "cancelled", "the full refund webhook")
     assert "Cancelled and refunded" in result_page(shop, order) and "KRW 15,000" in result_page(shop, order)
+
+
+def test_a_tampered_virtual_account_is_closed_at_portone_and_the_order_stays_payable(shop, api):
+    order = shop.order("portone", pay_method="vbank")
+    tampered = driver.pay(shop, order, pay_method="vbank", amount=100)
+    assert api.payment(tampered["imp_uid"])["vbank_num"]                    # an account for 100원 was issued
+    body = complete(shop, tampered["rsp"]).json()
+    assert body["status"] == "forged"
+    assert api.payment(tampered["imp_uid"])["status"] == "cancelled"      # closed: nobody can pay into it
+    assert [s["name"] for s in named(shop, order, "portone.revoke_vbank")] == ["portone.revoke_vbank"]
+    honest = driver.pay(shop, order, pay_method="vbank")
+    assert complete(shop, honest["rsp"]).json()["status"] == "awaiting_deposit"

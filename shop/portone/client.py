@@ -210,6 +210,13 @@ def cancel(imp_uid, reason, checksum):
     return payment_from(_response(resp, "cancel"))
 
 
+def revoke_vbank(imp_uid):
+    """DELETE /vbanks/{imp_uid}: close a virtual account nobody has paid into yet. Returns the Payment."""
+    resp = _call("revoke_vbank", "DELETE", f"/vbanks/{_seg(imp_uid)}",
+                 msg("The shop asked PortOne to close the virtual account of payment %(imp_uid)s", imp_uid=imp_uid))
+    return payment_from(_response(resp, "revoke virtual account"))
+
+
 def prepare(merchant_uid, amount):
     """POST /payments/prepare: PortOne will refuse to open a window for merchant_uid with another
     amount. Returns {merchant_uid, amount, currency}; raises PGRefused if it was registered before."""

@@ -112,11 +112,14 @@ def _unknown(flow, order, error):
 
 def cancel(flow, imp_uid):
     """Cancel a payment the shop does not keep (shop.settle's cancel). 'done' when PortOne holds nothing for it
-    any more, 'refund_account' for a virtual account (refunding one needs the buyer's bank account).
-    Raises PGError when PortOne gave no usable answer or refused."""
+    any more (an unpaid virtual account is closed), 'refund_account' for a virtual account already paid into
+    (refunding it needs the buyer's bank account). Raises PGError when PortOne gave no usable answer or refused."""
     with flow.at("settle"):
         payment = client.get_payment(imp_uid)
-        if payment.pay_method == "vbank" and (payment.status == "paid" or payment.vbank_issued):
+        if payment.vbank_issued:
+            payment = client.revoke_vbank(imp_uid)
+            return "done" if payment.status == "cancelled" else "refund_account"
+        if payment.pay_method == "vbank" and payment.status == "paid":
             return "refund_account"
         if payment.status != "paid" or payment.cancellable <= 0:
             return "done"
