@@ -232,7 +232,10 @@ def order_result(order_id):
 
 def result_page(order, status=200):
     """The result page of an order: its status and reason, the refund, the virtual account to pay into,
-    and the payments the shop did not keep (and where their cancels stand)."""
+    and the payments the shop did not keep (and where their cancels stand). A browser that did not place
+    the order (a PG redirect opened elsewhere) sees its status only."""
+    if not privacy.owns(order):
+        return render_template("result.html", order=order, owner=False, provider=providers.get(order["pg"])), status
     vbank = json.loads(order["vbank"]) if order["vbank"] else None
-    return render_template("result.html", order=order, view=order_view(order), vbank=vbank,
+    return render_template("result.html", order=order, owner=True, view=order_view(order), vbank=vbank,
                            provider=providers.get(order["pg"]), refused=orders.cancels(order["id"])), status

@@ -5,6 +5,7 @@ import threading
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 
 from shop import catalog
 from tests.drivers import faults
@@ -562,3 +563,13 @@ def test_a_partial_refund_at_toss_shows_on_the_order(site):
     assert hook.status_code == 200 and hook.json()["status"] == "partially_refunded"
     page = site.get(f"/orders/{order['order_id']}?lang=en").text
     assert "Paid, partly refunded" in page and "KRW 5,000" in page
+
+
+def test_a_success_url_opened_in_another_browser_shows_the_status_only(site):
+    order = site.order("toss", "shoes", buyer_name="Kim Minsu")
+    got = driver.pay(site, order, method="가상계좌")
+    assert 'data-status="awaiting_deposit"' in site.get(path_of(got["redirect_url"])).text   # the buyer
+    stranger = requests.get(got["redirect_url"] + "&lang=en", timeout=10)                      # a copied URL
+    account = pg_payment(site, got["paymentKey"])["virtualAccount"]["accountNumber"]
+    assert stranger.status_code == 200 and "placed in another browser" in stranger.text
+    assert account not in stranger.text and "Kim Minsu" not in stranger.text

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 import i18n
 from i18n import msg
 
-from .. import config, orders, steps
+from .. import config, orders, privacy, steps
 from .. import views as shop_views
 from ..catalog import N_
 from ..security import csrf_exempt
@@ -145,9 +145,12 @@ def _portone_order(merchant_uid):
 
 
 def _json(answer):
+    """The answer to the page; a browser that did not place the order learns its status only."""
     order = answer.order
+    mine = privacy.owns(order)
     body = {"status": order["status"], "order_id": order["id"],
-            "message": i18n.render(answer.message or order["reason"]),
+            "message": i18n.render(answer.message or order["reason"]) if mine else
+            _("This order was placed in another browser, so only its status is shown here."),
             "result_url": url_for("shop.order_result", order_id=order["id"]),
             "flow_url": url_for("flows.flow", order_id=order["id"])}
     if answer.error:
