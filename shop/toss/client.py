@@ -154,7 +154,7 @@ def get_payment(payment_key):
                  msg("Read payment %(payment_key)s back from Toss", payment_key=payment_key))
 
 
-def get_by_order(order_id):
+def find_payment(order_id):
     """GET /v1/payments/orders/{orderId}: the PG's record for our order (when the paymentKey is unsure).
     Raises PGNotFound when Toss has no payment for it."""
     return _send("find_payment", "GET", "/v1/payments/orders/" + quote(order_id, safe=""),

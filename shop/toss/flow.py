@@ -50,7 +50,7 @@ def _ask_by_order(flow, order):
     """Toss's record of the order, None when it has none; raises PGError when Toss gave no usable answer."""
     try:
         with flow.at("approve"):
-            return client.get_by_order(order["id"])
+            return client.find_payment(order["id"])
     except PGNotFound:
         return None
 
@@ -201,7 +201,7 @@ def read_for_webhook(flow, order, payment_key):
     """A webhook's read-back (phase notify): the Payment, or None when Toss has none; PGError passes through."""
     try:
         with flow.at("notify"):
-            return client.get_payment(payment_key) if payment_key else client.get_by_order(order["id"])
+            return client.get_payment(payment_key) if payment_key else client.find_payment(order["id"])
     except PGNotFound:
         return None
 
@@ -291,7 +291,7 @@ def _confirm_lost_return(flow, order, payment):
 def holdings(order):
     """For `flask audit`: [(paymentKey, won Toss holds for it, 'paid' | 'awaiting_deposit')] for the order."""
     try:
-        p = client.get_by_order(order["id"])
+        p = client.find_payment(order["id"])
     except PGNotFound:
         return []
     if p.status in ("DONE", "PARTIAL_CANCELED") and (p.balance_amount or 0) > 0:
