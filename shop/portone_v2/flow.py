@@ -51,7 +51,8 @@ def read_back(flow, order, hint=None, phase="approve"):
             payment = client.get_payment(order["id"])
     except PGNotFound:
         flow.record("no_payment", msg("PortOne has no payment for this order: nothing was paid, the order stays "
-                                      "open"), phase="verify", kind="check")
+                                      "open"), phase="verify", kind="check", verdict="fail",
+                    expected="a PortOne payment", actual="404 PAYMENT_NOT_FOUND")
         return Answer(orders.get(order["id"]), 200, None, _unpaid_message(hint))
     except PGError as e:
         return _unknown(flow, order, e)
