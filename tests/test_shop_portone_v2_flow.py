@@ -262,3 +262,19 @@ def test_reconcile_cancels_a_payment_made_after_the_order_was_given_up(en):
     assert status(en, o["order_id"]) == "expired"
     audit = runner.invoke(args=["audit"])
     assert audit.exit_code == 0, audit.output
+
+
+def test_the_flow_page_explains_v2_steps_and_compare_shows_v1_vs_v2(en):
+    o = order(en)
+    drv.pay(en, request=request_for(en, o))
+    complete(en, o["order_id"])
+    page = en.get(f"/flows/{o['order_id']}?lang=en").text
+    assert "the only source it trusts for amount, status and channel" in page
+    assert "https://developers.portone.io/api/rest-v2/payment?v=v2#get%20%2Fpayments%2F%7BpaymentId%7D" in page
+    v1 = en.order("portone")
+    compare = en.get(f"/flows/compare?a={v1['order_id']}&b={o['order_id']}&lang=en").text
+    assert "V2: Standard Webhooks signed with the webhook secret" in compare
+    assert "V2: the API secret itself on every call" in compare
+    toss = en.order("toss")
+    other = en.get(f"/flows/compare?a={o['order_id']}&b={toss['order_id']}&lang=en").text
+    assert "V2: Standard Webhooks" not in other and "Toss" in other
