@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from tests.drivers import faults
 from tests.drivers import portone_v2 as drv
 from tests.drivers.emulator import deliveries, until
 
@@ -278,3 +279,28 @@ def test_the_flow_page_explains_v2_steps_and_compare_shows_v1_vs_v2(en):
     toss = en.order("toss")
     other = en.get(f"/flows/compare?a={o['order_id']}&b={toss['order_id']}&lang=en").text
     assert "V2: Standard Webhooks" not in other and "Toss" in other
+
+
+@pytest.mark.parametrize("kind", ["error_5xx", "timeout_after"])
+def test_a_lost_answer_leaves_the_order_unknown_until_reconcile_reads_it(en, kind):
+    faults.fast(en)
+    o = order(en)
+    drv.pay(en, request=request_for(en, o, noticeUrls=None))
+    faults.arm(en, "portone_v2", "get_payment", kind)
+    resp = complete(en, o["order_id"])
+    body = resp.json()
+    assert resp.status_code == 503 and body["status"] == "unknown" and "do not pay twice" in body["message"]
+    assert steps(en, o["order_id"])["portone_v2.unknown"]["verdict"] == "fail"
+    en.app.config["PG_TIMEOUT"] = 10
+    assert en.app.test_cli_runner().invoke(args=["reconcile", "--lang", "en"]).exit_code == 0
+    assert status(en, o["order_id"]) == "paid"
+
+
+def test_a_webhook_answered_503_when_portone_cannot_be_asked_is_settled_by_the_retry(en):
+    o = order(en)
+    faults.arm(en, "portone_v2", "get_payment", "error_5xx")
+    drv.pay(en, request=request_for(en, o))
+    assert until(lambda: any(s["name"] == "portone_v2.webhook_retry" for s in flow(en, o["order_id"])["steps"]))
+    assert status(en, o["order_id"]) == "pending"
+    en.advance_clock(61)     # PortOne retries a failed webhook after 1 minute
+    assert until(lambda: status(en, o["order_id"]) == "paid")
