@@ -154,6 +154,8 @@ EXPLANATIONS = {
     "portone_v2.browser_error": _l("requestPayment reported a failure; the shop still asks PortOne what happened."),
     "portone_v2.pre_register": _l("The server pre-registers the amount for this paymentId, so PortOne refuses a "
                                   "requestPayment with any other."),
+    "portone_v2.auth": _l("No token to fetch: every call to PortOne V2 carries the API secret "
+                          "(Authorization: PortOne <secret>), from the server only."),
     "portone_v2.get_payment": _l("The server reads the payment back by paymentId, with its API secret (no token "
                                  "exchange): the only source it trusts for amount, status and channel."),
     "portone_v2.cancel": _l("The server asks PortOne to cancel the payment in full, stating the amount it "

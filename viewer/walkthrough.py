@@ -148,7 +148,7 @@ KEY_STEPS = {
     "authenticate": ("portone.window", "toss.window"),
     "return": ("portone.callback", "portone.complete", "portone.redirect", "portone_v2.response",
                "portone_v2.complete", "portone_v2.redirect", "toss.success"),
-    "server_auth": ("portone.get_token", "portone.token", "toss.auth"),
+    "server_auth": ("portone.get_token", "portone.token", "portone_v2.auth", "toss.auth"),
     "approve": ("portone.get_payment", "portone_v2.get_payment", "toss.confirm"),
     "verify": ("portone.check_amount", "portone_v2.check_amount", "portone_v2.check_channel", "toss.check_amount",
                "toss.check_total_amount"),

@@ -46,6 +46,8 @@ def judge(order, payment):
 def read_back(flow, order, hint=None, phase="approve"):
     """Read the order's payment (paymentId = order id) from PortOne, check it and settle.
     hint: what the SDK told the browser, for that browser's answer only."""
+    flow.record("auth", msg("No token to fetch: each call to PortOne V2 carries Authorization: PortOne "
+                            "<API secret>"), phase="server_auth")
     try:
         with flow.at(phase):
             payment = client.get_payment(order["id"])
