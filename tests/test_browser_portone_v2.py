@@ -49,6 +49,9 @@ def test_promise_mode_approve_is_read_back_and_verified(page):
     result = page.locator("#portone-v2-result")
     expect(result.locator(".portone-verdict")).to_have_text("Paid and verified")
     expect(result).to_contain_text("PortOne confirmed that KRW 15,000 was paid for this order")
+    live = page.locator('.live-log[data-pg="portone_v2"]')
+    expect(live).to_contain_text("Step log")
+    expect(live).to_contain_text("Order pending → paid")
     oid = order_id(page)
     payment = drv.Api(page.site).payment(oid)
     assert payment["status"] == "PAID" and payment["amount"]["total"] == 15000
