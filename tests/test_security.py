@@ -158,14 +158,15 @@ def test_live_mode_for_one_pg_adds_only_its_hosts(tmp_path, no_real_hosts):
     assert "https://js.tosspayments.com" in csp["script-src"]
 
 
-def test_live_portone_v2_adds_only_portone_io_and_keeps_its_secrets(tmp_path, no_real_hosts):
+def test_live_portone_v2_adds_only_portones_hosts_and_keeps_its_secrets(tmp_path, no_real_hosts):
     live = {"PORTONE_V2_MODE": "live", "PORTONE_V2_STORE_ID": "store-live-fake",
             "PORTONE_V2_CHANNEL_KEY": "channel-key-live-fake", "PORTONE_V2_API_SECRET": "fake_v2_api_secret_0000",
             "PORTONE_V2_WEBHOOK_SECRET": "whsec_ZmFrZS1saXZlLXdlYmhvb2stc2VjcmV0"}
     client = make_app(tmp_path, **live).test_client()
     resp = client.get("/?portone=v2")
     csp = csp_of(resp)
-    hosts = ["https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io"]
+    hosts = ["https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io", "https://*.iamport.co",
+             "https://*.iamport.kr"]
     for directive in ("script-src", "connect-src", "frame-src", "form-action"):
         assert csp[directive] == ["'self'", *hosts], directive
     page = resp.get_data(as_text=True)

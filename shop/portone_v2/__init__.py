@@ -5,7 +5,9 @@ from ..providers import Provider
 PROVIDER = Provider(
     id="portone_v2", title="PortOne V2", company="PortOne",
     live_api="https://api.portone.io", live_sdk="https://cdn.portone.io/v2/browser-sdk.js",
-    live_hosts=("https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io"),
+    # The SDK also calls PortOne's older domains (checkout-service.prod.iamport.co, service.iamport.kr).
+    live_hosts=("https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io", "https://*.iamport.co",
+                "https://*.iamport.kr"),
     live_keys=("PORTONE_V2_STORE_ID", "PORTONE_V2_CHANNEL_KEY", "PORTONE_V2_API_SECRET",
                "PORTONE_V2_WEBHOOK_SECRET"),
     # The emulator's own store, its TEST channel and its secrets (public: they only open the emulator).
