@@ -95,7 +95,9 @@
           payMethod: payMethod,
           locale: form.dataset.language,
           noticeUrls: [form.dataset.noticeUrl],
-          customer: {fullName: order.buyer_name || undefined, email: order.buyer_email || undefined}
+          // Some PGs (KG Inicis) refuse a request without the buyer's name, phone and email.
+          customer: {fullName: order.buyer_name || undefined, email: order.buyer_email || undefined,
+                     phoneNumber: form.dataset.buyerTel}
         };
         if (payMethod === "EASY_PAY") request.easyPay = {easyPayProvider: "KAKAOPAY"};
         if (redirect) {
