@@ -22,6 +22,7 @@ from ..http import PGNotFound, PGRefused, PGUnknown, call
 
 PROVIDER = "portone_v2"
 PAID_LIKE = ("PAID", "PARTIAL_CANCELLED", "CANCELLED")
+HOLDING = ("PAID", "PARTIAL_CANCELLED")   # PortOne holds money for the payment
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class Payment:
     @property
     def virtual_account(self):
         return self.method == "PaymentMethodVirtualAccount"
+
+    @property
+    def holds_money(self):
+        """Paid (in part still): what a cancel would give back. An issued virtual account holds nothing yet."""
+        return self.status in HOLDING
 
     @property
     def cancellable(self):
@@ -139,9 +145,10 @@ def cancel(payment_id, reason, cancellable):
     """POST /payments/{paymentId}/cancel, in full. cancellable: what the shop believes PortOne still holds
     (currentCancellableAmount), so PortOne refuses a cancel based on stale numbers. Returns the
     cancellation; raises PGRefused when PortOne refuses."""
+    body = {"storeId": current_app.config["PORTONE_V2_STORE_ID"], "reason": reason}
+    if cancellable:   # none when PortOne's amount was not a whole number: cancel whatever it holds
+        body["currentCancellableAmount"] = cancellable
     resp = _call("cancel", "POST", f"/payments/{_seg(payment_id)}/cancel",
                  msg("The shop asked PortOne V2 to cancel payment %(payment_id)s in full (%(amount)s)",
-                     payment_id=payment_id, amount=cancellable),
-                 json_body={"storeId": current_app.config["PORTONE_V2_STORE_ID"], "reason": reason,
-                            "currentCancellableAmount": cancellable})
+                     payment_id=payment_id, amount=cancellable), json_body=body)
     return _answer(resp, "cancel").get("cancellation")

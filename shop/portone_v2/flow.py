@@ -98,9 +98,9 @@ def cancel(flow, payment_id):
     Raises PGError when PortOne gave no usable answer or refused."""
     with flow.at("settle"):
         payment = client.get_payment(payment_id)
-        if payment.virtual_account and (payment.cancellable > 0 or payment.status == "VIRTUAL_ACCOUNT_ISSUED"):
+        if payment.virtual_account and (payment.holds_money or payment.status == "VIRTUAL_ACCOUNT_ISSUED"):
             return "refund_account"
-        if payment.cancellable <= 0:
+        if not payment.holds_money:
             return "done"
         try:
             client.cancel(payment_id, "Not kept by the shop: the payment did not settle its order",
@@ -108,7 +108,7 @@ def cancel(flow, payment_id):
             return "done"
         except PGRefused:
             after = client.get_payment(payment_id)   # refused: perhaps cancelled meanwhile; look again
-    if after.cancellable <= 0:
+    if not after.holds_money:
         return "done"
     raise PGRefused("cancel", 409, "CANCEL_FAILED", "the payment still holds money after the cancel")
 
@@ -221,7 +221,7 @@ def holdings(order):
         return []
     if p.status == "VIRTUAL_ACCOUNT_ISSUED":
         return [(p.id, p.total, "awaiting_deposit")]
-    return [(p.id, p.cancellable, "paid")] if p.cancellable > 0 else []
+    return [(p.id, p.cancellable, "paid")] if p.holds_money else []
 
 
 def order_of(payment_id):

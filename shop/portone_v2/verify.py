@@ -42,7 +42,7 @@ def verify(order, payment, channel_key):
               f"{payment.channel_type} {payment.channel_key}"),
     )
     refunded = payment.cancelled if isinstance(payment.cancelled, int) else 0
-    holds = (status in ("PAID", "PARTIAL_CANCELLED") and payment.cancellable > 0) or issued
+    holds = payment.holds_money or issued
 
     def verdict(outcome, reason, **fields):
         return Verdict(outcome, checks, payment.id, reason, holds_money=holds, refunded=int(refunded),
