@@ -7,20 +7,27 @@ the emulated PG's REST API. Besides the expectations of each attack, two rules a
 an order the shop marks paid is paid at the PG for exactly the stored amount, and money the PG
 holds belongs to an order the shop marks paid for that amount (a forged payment is cancelled).
 """
+import base64
+import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 import requests
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from standardwebhooks.webhooks import Webhook
 
 from .browser import Browser, Listener, with_query
 from .records import PG_PAID
 
 SETTLE_S = 5.0   # how long a verdict waits for webhooks the PG sends on its own to land (LAB_SETTLE_S)
+# The emulator's two PortOne V2 channels, as public as their keys on its SDK test page.
+V2_CHANNELS = {"test": "channel-key-test-00000000-0000-4000-8000-000000000000",
+               "live": "channel-key-live-00000000-0000-4000-8000-000000000000"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ GROUPS = {
     "replay": _l("Replay"),
     "race": _l("Double confirm race"),
     "webhook": _l("Forged webhooks"),
+    "channel": _l("Another channel's payment"),
     "coupon": _l("Coupon abuse"),
     "keys": _l("Where the shop sends its keys"),
     "stranger": _l("A stranger acting on someone else's order"),
@@ -58,8 +66,8 @@ class LabError(Exception):
 class Run:
     """One run of one attack: the attacker's browser, what it expects to find, and the verdict."""
 
-    def __init__(self, site_url, records, settle_s=SETTLE_S):
-        self.settle_s = settle_s
+    def __init__(self, site_url, records, settle_s=SETTLE_S, webhook_secret=None):
+        self.settle_s, self.webhook_secret = settle_s, webhook_secret
         self.steps = []
         self.browser = Browser(site_url, self.steps)
         self.records = records
@@ -115,6 +123,56 @@ class Run:
         """The page's callback: POST /payments/complete {imp_uid, merchant_uid}."""
         return (browser or self.browser).post("/payments/complete", what,
                                               json={"imp_uid": imp_uid, "merchant_uid": merchant_uid}, **kw)
+
+    def portone_v2_order(self, role, product="shoes", prepare=True):
+        """POST /portone-v2/orders as the V2 panel does (prepare: pre-register the amount). Returns the order."""
+        self.browser.open_checkout("/?portone=v2")
+        resp = self.browser.post("/portone-v2/orders", _("Created order (%(role)s): 1 × %(product)s",
+                                                         role=role, product=product),
+                                 json={"product_id": product, "quantity": 1, "coupons": [], "buyer_name": "Mallory",
+                                       "pay_method": "CARD", "prepare": prepare})
+        if resp.status_code != 201:
+            raise LabError(_("The shop refused to create the %(role)s order (HTTP %(status)s).", role=role,
+                             status=resp.status_code))
+        return resp.json()
+
+    def portone_v2_window(self, order, amount=None, outcome="approve", channel=None, notice=True):
+        """What PortOne.requestPayment and a click in the window do, with the attacker's amount and channel.
+        Returns {txId, rsp}; txId None when the SDK refused before any window (rsp has its code)."""
+        b = self.browser
+        request = {"storeId": b.setting("data-store-id"), "channelKey": channel or b.setting("data-channel-key"),
+                   "paymentId": order["order_id"], "orderName": order["order_name"],
+                   "totalAmount": order["amount"] if amount is None else amount, "currency": "CURRENCY_KRW",
+                   "payMethod": "CARD"}
+        if notice:
+            request["noticeUrls"] = [b.setting("data-notice-url")]
+        opened = b.post(b.emulator + "/portone-v2/sdk/payments", _(
+            "Called PortOne.requestPayment for %(order)s with totalAmount %(amount)s", order=order["order_id"],
+            amount=request["totalAmount"]), csrf=False, json={"request": request, "pageUrl": b.site + "/"})
+        if opened.status_code == 400:
+            return {"txId": None, "rsp": b.json_of(opened)}
+        if opened.status_code != 200:
+            raise LabError(_("PortOne's window did not open (HTTP %(status)s).", status=opened.status_code))
+        tx_id = opened.json()["txId"]
+        if outcome is None:
+            return {"txId": tx_id, "rsp": None}
+        decided = b.post(f"{b.emulator}/portone-v2/window/{tx_id}/decide",
+                         _("Clicked “%(outcome)s” in PortOne's window", outcome=outcome), csrf=False,
+                         json={"outcome": outcome})
+        if decided.status_code != 200:
+            raise LabError(_("PortOne's window did not take the click (HTTP %(status)s).",
+                             status=decided.status_code))
+        return {"txId": tx_id, "rsp": decided.json()["rsp"]}
+
+    def portone_v2_webhook(self, what, event, secret, age_s=0):
+        """POST /webhooks/portone-v2 signed as Standard Webhooks with `secret`, timestamped age_s ago."""
+        text = json.dumps(event)
+        moment = datetime.fromtimestamp(int(time.time() - age_s), timezone.utc)
+        msg_id = "whk_" + secrets.token_hex(16)
+        return self.browser.post("/webhooks/portone-v2", what, data=text, csrf=False, headers={
+            "Content-Type": "application/json", "webhook-id": msg_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, moment, text)})
 
     def toss_window(self, order, amount=None, method="카드", outcome="approve", browser=None):
         """What the widget's requestPayment and a click in the window do (updateAmount = another amount)."""
@@ -211,9 +269,9 @@ class Run:
         return held, observed
 
 
-def run(attack, site_url, records, settle_s=SETTLE_S):
+def run(attack, site_url, records, settle_s=SETTLE_S, webhook_secret=None):
     """Run one attack against the site at site_url. Returns the JSON-ready report."""
-    r = Run(site_url, records, settle_s)
+    r = Run(site_url, records, settle_s, webhook_secret)
     error = None
     try:
         attack.run(r)
@@ -700,6 +758,60 @@ def notice_url_internal(r):
         r.fact(not internal.hits, _("The internal address received %(n)s request(s) from the PG",
                                     n=len(internal.hits)))
     r.expect_order(order, ["paid", "pending"], _("the order"))
+# --- PortOne V2: pre-registered amount, signed webhooks, the shop's own channel ------------------------------
+
+def _paid_event(r, order, tx_id):
+    return {"type": "Transaction.Paid", "timestamp": datetime.now(timezone.utc).isoformat(),
+            "data": {"storeId": r.browser.setting("data-store-id"), "paymentId": order["order_id"],
+                     "transactionId": tx_id or "tx"}}
+
+
+def portone_v2_amount_not_preregistered(r):
+    order = r.portone_v2_order(_("the order"))
+    got = r.portone_v2_window(order, amount=100)
+    r.fact(got["txId"] is None and got["rsp"].get("code") == "AmountNotEqualToPredefined",
+           _("PortOne refused to open the window: %(code)s", code=got["rsp"].get("code")))
+    resp = r.browser.post("/portone-v2/complete", _("Posted the paymentId as if it were paid"),
+                          json={"paymentId": order["order_id"]})
+    r.not_5xx(resp)
+    r.expect_order(order, ["pending"], _("15,000 won order, requestPayment for 100 won"))
+
+
+def portone_v2_webhook_forged(r):
+    order = r.portone_v2_order(_("the order"))
+    opened = r.portone_v2_window(order, outcome=None, notice=False)
+    forged = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    resp = r.portone_v2_webhook(_("Sent Transaction.Paid for the unpaid order, signed with a made-up secret"),
+                                _paid_event(r, order, opened["txId"]), forged)
+    r.fact(resp.status_code == 401, _("The shop refused the webhook's signature (HTTP %(status)s)",
+                                      status=resp.status_code))
+    r.expect_order(order, ["pending"], _("the order"))
+    r.expect_payment("portone_v2", order["order_id"], ["READY"], _("the payment, window still open"))
+
+
+def portone_v2_webhook_replayed(r):
+    order = r.portone_v2_order(_("the order"))
+    opened = r.portone_v2_window(order, outcome=None, notice=False)
+    resp = r.portone_v2_webhook(_("Replayed a Transaction.Paid webhook PortOne signed 6 minutes ago (a copy "
+                                  "taken off the wire)"), _paid_event(r, order, opened["txId"]),
+                                r.webhook_secret, age_s=6 * 60)
+    r.fact(resp.status_code == 401 and r.browser.json_of(resp).get("reason") == "stale",
+           _("The shop refused the webhook as older than 5 minutes (HTTP %(status)s)", status=resp.status_code))
+    r.expect_order(order, ["pending"], _("the order"))
+    r.expect_payment("portone_v2", order["order_id"], ["READY"], _("the payment, window still open"))
+
+
+def portone_v2_other_channel(r):
+    order = r.portone_v2_order(_("the order"))
+    shops = r.browser.setting("data-channel-key")
+    other = V2_CHANNELS["test"] if shops != V2_CHANNELS["test"] else V2_CHANNELS["live"]
+    r.portone_v2_window(order, channel=other)
+    resp = r.browser.post("/portone-v2/complete", _("Posted the payment made on the other channel"),
+                          json={"paymentId": order["order_id"]})
+    r.fact(r.browser.json_of(resp).get("error") == "PAYMENT_REFUSED",
+           _("The shop refused the payment (%(error)s)", error=r.browser.json_of(resp).get("error")))
+    r.expect_order(order, ["forged"], _("the order, paid on a channel that is not the shop's"))
+    r.expect_payment("portone_v2", order["order_id"], ["CANCELLED"], _("the other channel's payment"))
 
 
 ATTACKS = {a.id: a for a in [
@@ -812,4 +924,22 @@ ATTACKS = {a.id: a for a in [
     Attack("notice-url-internal", "console", _l("notice_url pointing inside"),
            _l("Open PortOne's window with a notice_url on an internal address, so the PG posts its webhook there."),
            _l("The PG sends webhooks only to allowed origins (EMULATOR_WEBHOOK_ALLOWED_ORIGINS)."), notice_url_internal),
+    Attack("portone-v2-amount-not-preregistered", "amount",
+           _l("PortOne V2: an amount other than the pre-registered one"),
+           _l("Call PortOne.requestPayment with totalAmount 100 for a 15,000 won order, then post its paymentId."),
+           _l("The shop pre-registered 15,000 for this paymentId, so PortOne opens no window; the shop reads "
+              "the payment back and finds nothing paid."), portone_v2_amount_not_preregistered),
+    Attack("portone-v2-webhook-forged", "webhook", _l("PortOne V2: a webhook with a forged signature"),
+           _l("Post Transaction.Paid for an unpaid order, signed with a secret the attacker made up."),
+           _l("The signature over the raw body must match the shop's webhook secret: refused with 401, nothing "
+              "changes."), portone_v2_webhook_forged),
+    Attack("portone-v2-webhook-replayed", "replay", _l("PortOne V2: a signed webhook replayed later"),
+           _l("Replay a webhook PortOne really signed, 6 minutes after it was sent."),
+           _l("Standard Webhooks signs the timestamp too, and the shop accepts 5 minutes at most: refused with "
+              "401, nothing changes."), portone_v2_webhook_replayed),
+    Attack("portone-v2-other-channel", "channel", _l("PortOne V2: a payment on a channel that is not the shop's"),
+           _l("Pay the order's paymentId through another channel of the store (a TEST channel when the shop's is "
+              "LIVE) and post it."),
+           _l("The shop checks channel.key of the payment it reads back: not its own, so it is refused and "
+              "cancelled."), portone_v2_other_channel),
 ]}

@@ -42,9 +42,9 @@ class Browser:
 
     # --- what the page tells every visitor ---------------------------------------------------
 
-    def open_checkout(self):
-        """GET / as a browser does; keeps the page for its token and PG settings."""
-        resp = self.get("/", _("Opened the checkout page (to read its CSRF token and PG settings)"))
+    def open_checkout(self, path="/"):
+        """GET / (or /?portone=v2) as a browser does; keeps the page for its token and PG settings."""
+        resp = self.get(path, _("Opened the checkout page (to read its CSRF token and PG settings)"))
         self.page = resp.text
         return self.page
 

@@ -10,14 +10,15 @@ import requests
 TIMEOUT = 15
 
 # Statuses at the PG that mean "the money is held".
-PG_PAID = {"portone": {"paid"}, "toss": {"DONE"}}
+PG_PAID = {"portone": {"paid"}, "portone_v2": {"PAID", "PARTIAL_CANCELLED"}, "toss": {"DONE"}}
 
 
 class Records:
-    def __init__(self, site_url, emulator_url, portone_keys, toss_secret_key):
+    def __init__(self, site_url, emulator_url, portone_keys, toss_secret_key, portone_v2_secret=""):
         self.site = site_url.rstrip("/")
         self.emulator = emulator_url.rstrip("/")
         self.portone_keys = portone_keys          # (imp_key, imp_secret)
+        self.portone_v2_auth = "PortOne " + portone_v2_secret
         self.toss_auth = "Basic " + base64.b64encode(f"{toss_secret_key}:".encode()).decode()
         self.http = requests.Session()
         self._token = None
@@ -63,5 +64,16 @@ class Records:
         return {"pg": "toss", "id": payment_key, "order_id": p.get("orderId"), "status": p.get("status"),
                 "amount": p.get("totalAmount"), "cancelled": (p.get("totalAmount") or 0) - (p.get("balanceAmount") or 0)}
 
+    def portone_v2(self, payment_id):
+        """{status, amount (amount.total), cancelled, order_id (the paymentId)} as PortOne V2 has it, or None."""
+        resp = self.http.get(f"{self.emulator}/portone-v2/payments/{payment_id}", timeout=TIMEOUT,
+                             headers={"Authorization": self.portone_v2_auth})
+        if resp.status_code != 200:
+            return None
+        p = resp.json()
+        amount = p.get("amount") or {}
+        return {"pg": "portone_v2", "id": payment_id, "order_id": p.get("id"), "status": p.get("status"),
+                "amount": amount.get("total"), "cancelled": amount.get("cancelled") or 0}
+
     def payment(self, pg, payment_id):
-        return self.portone(payment_id) if pg == "portone" else self.toss(payment_id)
+        return {"portone": self.portone, "portone_v2": self.portone_v2, "toss": self.toss}[pg](payment_id)

@@ -8,15 +8,15 @@ from .records import Records
 bp = Blueprint("lab", __name__)
 
 
-def _emulated():
-    """The lab never attacks a real PG: both PGs must be the emulator."""
-    cfg = current_app.config
-    return cfg.get("PORTONE_MODE") == "emulator" and cfg.get("TOSS_MODE") == "emulator"
+def _emulated(cfg=None):
+    """The lab never attacks a real PG: every PG must be the emulator."""
+    cfg = cfg or current_app.config
+    return all(cfg.get(key) == "emulator" for key in ("PORTONE_MODE", "PORTONE_V2_MODE", "TOSS_MODE"))
 
 
 def init_app(app):
-    """Serve the lab only when both PGs are the emulator (checked again on every request)."""
-    if app.config.get("PORTONE_MODE") == "emulator" and app.config.get("TOSS_MODE") == "emulator":
+    """Serve the lab only when every PG is the emulator (checked again on every request)."""
+    if _emulated(app.config):
         app.register_blueprint(bp)
 
 
@@ -49,7 +49,10 @@ def run(attack):
     cfg = current_app.config
     site = cfg["SITE_URL"].rstrip("/")
     emulator = cfg.get("EMULATOR_URL") or site + "/emulator"
-    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]), cfg["TOSS_SECRET_KEY"])
-    result = attacks.run(chosen, site, records, float(cfg.get("LAB_SETTLE_S", attacks.SETTLE_S)))
+    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]), cfg["TOSS_SECRET_KEY"],
+                      cfg["PORTONE_V2_API_SECRET"])
+    # A network attacker's copy of a webhook PortOne signed: the lab signs it with the emulator's secret.
+    result = attacks.run(chosen, site, records, float(cfg.get("LAB_SETTLE_S", attacks.SETTLE_S)),
+                         webhook_secret=cfg["PORTONE_V2_WEBHOOK_SECRET"])
     current_app.logger.info("attack lab: %s %s", chosen.id, result["verdict"])
     return jsonify(result)

@@ -45,6 +45,8 @@ def load(app, test_config=None):
         cfg[f"{p.prefix}MODE"] = _env(f"{p.prefix}MODE", "emulator")
         for key in p.live_keys:
             cfg[key] = _env(key)
+        for key, default in p.extra.get("settings", {}).items():   # optional, in any mode
+            cfg[key] = _env(key, default)
     if test_config:
         cfg.update(test_config)
     if cfg.get("TRUSTED_HOSTS") is None:

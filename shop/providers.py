@@ -7,7 +7,7 @@ package, blueprint, URL segment, config prefix (upper case) and step-name prefix
 import importlib
 from dataclasses import dataclass, field
 
-PACKAGES = ("portone", "toss")
+PACKAGES = ("portone", "portone_v2", "toss")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ BROWSER_SUMMARIES = {
                                       "reaches the shop only as PortOne's own record"),
     "portone.callback_paid": catalog.N_("IMP.request_pay callback: imp_uid %(imp_uid)s"),
     "portone.callback_error": catalog.N_("IMP.request_pay callback: error %(code)s %(message)s"),
+    "portone_v2.request_payment": catalog.N_("PortOne.requestPayment(%(payMethod)s, %(amount_won)s) with the "
+                                             "order id as paymentId"),
+    "portone_v2.response_paid": catalog.N_("requestPayment resolved: paymentId %(paymentId)s"),
+    "portone_v2.response_error": catalog.N_("requestPayment resolved with %(code)s: %(message)s"),
     "toss.request_payment": catalog.N_("widget.requestPayment for %(amount_won)s (amount set by "
                                        "renderPaymentMethods/updateAmount from the server's price)"),
     "toss.rejection": catalog.N_("requestPayment was rejected: %(code)s %(message)s"),

@@ -47,7 +47,7 @@ PO = os.path.join(ROOT, "translations", "ko", "LC_MESSAGES", "messages.po")
 MO = os.path.join(ROOT, "translations", "ko", "LC_MESSAGES", "messages.mo")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 HANGUL = re.compile(r"[가-힣]+(?:[ ·.,:()\-/0-9]*[가-힣]+)*")
-PROPER_NOUNS = {"Toss Payments", "PG Sandbox"}
+PROPER_NOUNS = {"Toss Payments", "PG Sandbox", "PortOne.requestPayment"}   # names, and a function name
 
 
 def ko_catalog():

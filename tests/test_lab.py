@@ -9,6 +9,7 @@ from lab.attacks import ATTACKS
 from shop import catalog, orders
 from shop.db import get_db
 from tests.drivers import portone as portone_driver
+from tests.drivers import portone_v2 as portone_v2_driver
 from tests.drivers import toss as toss_driver
 
 # attack -> (order statuses in the order the attack created them, PG statuses of the payments it made,
@@ -41,9 +42,12 @@ EXPECTED = {
     "webhook-flood": (["paid"], ["DONE"], None),
     "console-cross-site": (["awaiting_deposit"], ["ready"], None),
     "notice-url-internal": (["paid"], ["paid"], None),
+    "portone-v2-amount-not-preregistered": (["pending"], [], ("pending", "portone_v2.no_payment")),
+    "portone-v2-webhook-forged": (["pending"], ["READY"], ("pending", "portone_v2.webhook_refused")),
+    "portone-v2-webhook-replayed": (["pending"], ["READY"], ("pending", "portone_v2.webhook_refused")),
+    "portone-v2-other-channel": (["forged"], ["CANCELLED"], ("forged", "portone_v2.check_channel")),
 }
-# Attacks that hold only once another engineer's work is merged (the lead removes these marks).
-PG_HOLDS = {"portone": {"paid"}, "toss": {"DONE"}}
+PG_HOLDS = {"portone": {"paid"}, "portone_v2": {"PAID", "PARTIAL_CANCELLED"}, "toss": {"DONE"}}
 
 
 def test_every_attack_has_an_expectation_here():
@@ -76,6 +80,12 @@ def pg_payments(site, order):
             return []
         return [{"id": p["imp_uid"], "status": p["status"], "amount": p["amount"]}
                 for p in resp.json()["response"]["list"]]
+    if order["pg"] == "portone_v2":
+        resp = portone_v2_driver.Api(site).get(f"/payments/{order['id']}")
+        if resp.status_code == 404:
+            return []
+        p = resp.json()
+        return [{"id": p["id"], "status": p["status"], "amount": p["amount"]["total"]}]
     resp = toss_driver.api(site, "GET", f"/v1/payments/orders/{order['id']}")
     if resp.status_code == 404:
         return []
@@ -188,6 +198,15 @@ def test_lab_says_broken_when_the_portone_amount_check_is_gone(site, monkeypatch
     assert any(not c["ok"] and "does not hold its amount" in c["text"] for c in result["observed"]["checks"])
 
 
+def test_lab_says_broken_when_the_portone_v2_channel_check_is_gone(site, monkeypatch):
+    from shop.portone_v2 import verify
+    real = verify.verify
+    monkeypatch.setattr(verify, "verify", lambda order, payment, channel_key: real(order, payment, payment.channel_key))
+    result = run(site, "portone-v2-other-channel")
+    assert result["verdict"] == "BROKEN"
+    assert [o["status"] for o in result["observed"]["orders"]] == ["paid"]
+
+
 def test_lab_says_broken_when_coupons_may_make_the_amount_tiny(site, monkeypatch):
     monkeypatch.setattr(catalog, "MIN_AMOUNT", -10 ** 9)
     result = run(site, "coupon-below-zero")
@@ -230,7 +249,9 @@ def test_runner_needs_the_csrf_token_and_a_known_attack(site):
 
 def test_no_secret_in_the_lab_answer(site):
     result = site.post("/lab/run/portone-replay", json={}).text + site.post("/lab/run/toss-replay", json={}).text
-    for key in ("PORTONE_IMP_KEY", "PORTONE_IMP_SECRET", "TOSS_SECRET_KEY", "SECRET_KEY"):
+    result += site.post("/lab/run/portone-v2-webhook-replayed", json={}).text
+    for key in ("PORTONE_IMP_KEY", "PORTONE_IMP_SECRET", "TOSS_SECRET_KEY", "SECRET_KEY", "PORTONE_V2_API_SECRET",
+                "PORTONE_V2_WEBHOOK_SECRET"):
         assert site.app.config[key] not in result
 
 

@@ -15,7 +15,7 @@ from tests.drivers import toss as toss_driver
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes a PG calls: they act only on what the shop reads back from the PG, so they carry no CSRF token.
-WEBHOOKS = {"portone.webhook", "toss.webhook"}
+WEBHOOKS = {"portone.webhook", "portone_v2.webhook", "toss.webhook"}
 FAKE_LIVE = {"PORTONE_MODE": "live", "PORTONE_IMP_CODE": "imp12345678", "PORTONE_IMP_KEY": "fake_live_key",
              "PORTONE_IMP_SECRET": "fake_live_secret_" + "0" * 30, "TOSS_MODE": "live",
              "TOSS_CLIENT_KEY": "test_gck_fakeLiveClientKey000000", "TOSS_SECRET_KEY": "test_gsk_fakeLiveSecret0000000"}
@@ -156,6 +156,23 @@ def test_live_mode_for_one_pg_adds_only_its_hosts(tmp_path, no_real_hosts):
     csp = csp_of(make_app(tmp_path, **live_toss).test_client().get("/"))
     assert not any("iamport" in h for h in csp["script-src"])
     assert "https://js.tosspayments.com" in csp["script-src"]
+
+
+def test_live_portone_v2_adds_only_portones_hosts_and_keeps_its_secrets(tmp_path, no_real_hosts):
+    live = {"PORTONE_V2_MODE": "live", "PORTONE_V2_STORE_ID": "store-live-fake",
+            "PORTONE_V2_CHANNEL_KEY": "channel-key-live-fake", "PORTONE_V2_API_SECRET": "fake_v2_api_secret_0000",
+            "PORTONE_V2_WEBHOOK_SECRET": "whsec_ZmFrZS1saXZlLXdlYmhvb2stc2VjcmV0"}
+    client = make_app(tmp_path, **live).test_client()
+    resp = client.get("/?portone=v2")
+    csp = csp_of(resp)
+    hosts = ["https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io", "https://*.iamport.co",
+             "https://*.iamport.kr"]
+    for directive in ("script-src", "connect-src", "frame-src", "form-action"):
+        assert csp[directive] == ["'self'", *hosts], directive
+    page = resp.get_data(as_text=True)
+    assert script_origins(page) == {"https://cdn.portone.io"}
+    assert 'data-channel-key="channel-key-live-fake"' in page and 'data-store-id="store-live-fake"' in page
+    assert live["PORTONE_V2_API_SECRET"] not in page and live["PORTONE_V2_WEBHOOK_SECRET"] not in page
 
 
 def test_a_separate_emulator_is_the_only_other_origin(tmp_path):

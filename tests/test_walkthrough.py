@@ -175,8 +175,8 @@ def test_integrations_side_by_side_are_read_from_disk_at_request_time(site, tmp_
     for role in ("client", "verify", "views"):
         section = re.search(rf'<section class="code-role" id="role-{role}".*?</section>\s*(?=<section class="code-role"|</section>)',
                             page, re.S).group(0)
-        assert re.findall(r'<div class="code-column" data-pg="(\w+)"', section) == ["portone", "toss"]
-        for pg in ("portone", "toss"):
+        assert re.findall(r'<div class="code-column" data-pg="(\w+)"', section) == ["portone", "portone_v2", "toss"]
+        for pg in ("portone", "portone_v2", "toss"):
             with open(os.path.join(ROOT, "shop", pg, f"{role}.py"), encoding="utf-8") as f:
                 first_def = re.search(r"^def (\w+)", f.read(), re.M).group(1)
             assert f'id="{pg}-{role}-L1"' in section and f"def {first_def}(" in unescape(section)
@@ -188,3 +188,15 @@ def test_integrations_side_by_side_are_read_from_disk_at_request_time(site, tmp_
     with open(copy / "toss" / "verify.py", "a", encoding="utf-8") as f:
         f.write("\n\ndef added_just_now():\n    return 'fresh'\n")
     assert "added_just_now" in site.get("/code/compare").text
+
+
+def test_the_portone_column_follows_v2_when_chosen(site):
+    page = site.get("/walkthrough?lang=en&portone=v2").text
+    assert config_of(page)["pgs"] == ["portone_v2", "toss"] and config_of(page)["flows"] == {
+        "portone_v2": None, "toss": None}
+    assert 'id="portone-v2-panel"' in page and 'id="portone-panel"' not in page
+    assert "The Promise resolves with paymentId" in text_of(slide(page, "slide-return-before"))
+    made = site.post("/portone-v2/orders", json={"product_id": "shoes", "pay_method": "CARD"}).json()
+    again = config_of(site.get("/walkthrough?lang=en").text)   # the choice is remembered
+    assert again["flows"] == {"portone_v2": made["order_id"], "toss": None}
+    assert config_of(site.get("/walkthrough?lang=en&portone=v1").text)["pgs"] == ["portone", "toss"]

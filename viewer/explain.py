@@ -60,6 +60,34 @@ DIFFERENCES = {
                  "with a cancelReason and an Idempotency-Key."),
 }
 
+# What differs between PortOne V1 and V2 in each phase (the compare page's middle line for a V1 and a V2 flow).
+DIFFERENCES_V1_V2 = {
+    "order": _l("V1: the order id is the merchant_uid and PortOne makes its own imp_uid per attempt; V2: the "
+                "order id is the paymentId itself, tried many times but paid once."),
+    "checkout": _l("V1: IMP.init(merchant code) + IMP.request_pay(params, callback); V2: "
+                   "PortOne.requestPayment({storeId, channelKey, paymentId, totalAmount, ...}) returns a Promise."),
+    "authenticate": _l("Both: the buyer approves in the PG's window; the money has moved once it closes."),
+    "return": _l("V1: the callback's rsp (imp_uid) or m_redirect_url; V2: the Promise resolves with paymentId "
+                 "(and code/message on a failure), or redirectUrl?paymentId&code&message."),
+    "server_auth": _l("V1: an access token from POST /users/getToken (imp_key + imp_secret), cached; V2: the API "
+                      "secret itself on every call (Authorization: PortOne <secret>)."),
+    "approve": _l("V1: GET /payments/{imp_uid}; V2: GET /payments/{paymentId}, the shop's own id."),
+    "verify": _l("Both: the amount, currency and status read back; V2 also checks that the payment went through "
+                 "the shop's own channel (a TEST channel is refused when the shop's is LIVE)."),
+    "notify": _l("V1: an unsigned webhook {imp_uid, status}: anyone can send one, so it is only a hint; V2: Standard "
+                 "Webhooks signed with the webhook secret, refused when forged or older than 5 minutes."),
+    "settle": _l("V1: POST /payments/cancel {imp_uid, checksum}; V2: POST /payments/{paymentId}/cancel "
+                 "{currentCancellableAmount} (a virtual account needs refundAccount)."),
+}
+
+
+def difference(pg_a, pg_b, phase):
+    """The compare page's middle line for two flows: V1 vs V2 when both are PortOne, else PortOne vs Toss."""
+    if {pg_a, pg_b} == {"portone", "portone_v2"}:
+        return DIFFERENCES_V1_V2[phase]
+    return DIFFERENCES[phase]
+
+
 # One plain line per step, keyed by step name prefix (the longest matching key wins).
 EXPLANATIONS = {
     # Steps every provider records (shop/settle.py, the order and reconcile code): '*.' stands for any provider.
@@ -116,6 +144,41 @@ EXPLANATIONS = {
     "portone.unknown": _l("No usable answer from PortOne: the outcome is unknown, so the shop will ask again "
                           "instead of guessing."),
     "portone.still_unknown": _l("PortOne still gives no answer: the order stays open until it does."),
+    "portone_v2.request_payment": _l("The page calls PortOne.requestPayment with the store, the shop's channel, "
+                                     "the order id as paymentId and the stored amount; the PG window opens."),
+    "portone_v2.response": _l("requestPayment's Promise resolved; the page sends only the paymentId (and a "
+                              "failure's code) to the server, which trusts none of it."),
+    "portone_v2.complete": _l("The shop received the paymentId and reads the payment back from PortOne."),
+    "portone_v2.redirect": _l("PortOne sent the buyer back to the redirectUrl with paymentId (and code and message "
+                              "on a failure); nothing in the query is trusted."),
+    "portone_v2.browser_error": _l("requestPayment reported a failure; the shop still asks PortOne what happened."),
+    "portone_v2.pre_register": _l("The server pre-registers the amount for this paymentId, so PortOne refuses a "
+                                  "requestPayment with any other."),
+    "portone_v2.auth": _l("No token to fetch: every call to PortOne V2 carries the API secret "
+                          "(Authorization: PortOne <secret>), from the server only."),
+    "portone_v2.get_payment": _l("The server reads the payment back by paymentId, with its API secret (no token "
+                                 "exchange): the only source it trusts for amount, status and channel."),
+    "portone_v2.cancel": _l("The server asks PortOne to cancel the payment in full, stating the amount it "
+                            "believes is still cancellable (currentCancellableAmount)."),
+    "portone_v2.webhook": _l("A webhook whose Standard Webhooks signature and timestamp were checked; it only "
+                             "names the payment, which the shop reads again before acting."),
+    "portone_v2.webhook_refused": _l("A webhook with a wrong signature or a timestamp more than 5 minutes off was "
+                                     "refused with 401: forged or replayed, it changes nothing."),
+    "portone_v2.webhook_retry": _l("PortOne could not be asked about the webhook: answered 503 so it is sent "
+                                   "again."),
+    "portone_v2.check_payment_id": _l("The payment read back must be this order's (paymentId = order id)."),
+    "portone_v2.check_status": _l("PortOne must say PAID (or VIRTUAL_ACCOUNT_ISSUED) before the shop keeps the "
+                                  "order."),
+    "portone_v2.check_amount": _l("amount.total must equal the amount the shop stored; a difference means a "
+                                  "tampered browser."),
+    "portone_v2.check_currency": _l("The payment must be in won (KRW)."),
+    "portone_v2.check_channel": _l("The payment must have gone through the shop's own channel: a payment on a "
+                                   "TEST channel is no money when the shop's channel is LIVE."),
+    "portone_v2.no_payment": _l("PortOne has no payment with this paymentId: nothing was paid."),
+    "portone_v2.payment_not_found": _l("PortOne has no payment with this paymentId: nothing changes."),
+    "portone_v2.refused": _l("The shop refuses to act on what it was given; the order does not change."),
+    "portone_v2.unknown": _l("No usable answer from PortOne: the outcome is unknown, so the shop will ask again "
+                             "instead of guessing."),
     "toss.check_amount": _l("The amount in the success redirect must equal the amount the shop stored; "
                             "otherwise the shop does not confirm."),
     "toss.check_total_amount": _l("Toss's totalAmount must equal the amount the shop stored."),
@@ -169,6 +232,7 @@ EXPLANATIONS = {
 }
 
 PORTONE_API = "https://developers.portone.io/api/rest-v1/"
+PORTONE_V2_API = "https://developers.portone.io/api/rest-v2/payment?v=v2"
 TOSS_REF = "https://docs.tosspayments.com/reference"
 
 # The PG's own page for an outbound call, by the path it was sent to (whatever the step's name).
@@ -179,6 +243,11 @@ DOCS_BY_PATH = [
     ("portone", re.compile(r"/payments/find/"),
      PORTONE_API + "payment?v=v1#get%20%2Fpayments%2Ffind%2F%7Bmerchant_uid%7D%2F%7Bpayment_status%7D"),
     ("portone", re.compile(r"/payments/[^/]+$"), PORTONE_API + "payment?v=v1#get%20%2Fpayments%2F%7Bimp_uid%7D"),
+    ("portone_v2", re.compile(r"/payments/[^/]+/pre-register$"),
+     PORTONE_V2_API + "#post%20%2Fpayments%2F%7BpaymentId%7D%2Fpre-register"),
+    ("portone_v2", re.compile(r"/payments/[^/]+/cancel$"),
+     PORTONE_V2_API + "#post%20%2Fpayments%2F%7BpaymentId%7D%2Fcancel"),
+    ("portone_v2", re.compile(r"/payments/[^/]+$"), PORTONE_V2_API + "#get%20%2Fpayments%2F%7BpaymentId%7D"),
     ("toss", re.compile(r"/v1/payments/confirm$"), TOSS_REF + "#결제-승인"),
     ("toss", re.compile(r"/v1/payments/orders/[^/]+$"), TOSS_REF + "#orderid로-결제-조회"),
     ("toss", re.compile(r"/v1/payments/[^/]+/cancel$"), TOSS_REF + "#결제-취소"),
@@ -201,6 +270,14 @@ DOCS_BY_NAME = {
     "portone.callback": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrt?v=v1",
     "portone.redirect": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrt?v=v1",
     "portone.webhook": "https://developers.portone.io/opi/ko/integration/webhook/readme-v1?v=v1",
+    "portone_v2": "https://developers.portone.io/opi/ko/integration/start/v2/checkout?v=v2",
+    "portone_v2.get_payment": PORTONE_V2_API + "#get%20%2Fpayments%2F%7BpaymentId%7D",
+    "portone_v2.pre_register": PORTONE_V2_API + "#post%20%2Fpayments%2F%7BpaymentId%7D%2Fpre-register",
+    "portone_v2.cancel": PORTONE_V2_API + "#post%20%2Fpayments%2F%7BpaymentId%7D%2Fcancel",
+    "portone_v2.request_payment": "https://developers.portone.io/sdk/ko/v2-sdk/payment-request?v=v2",
+    "portone_v2.response": "https://developers.portone.io/sdk/ko/v2-sdk/payment-response?v=v2",
+    "portone_v2.redirect": "https://developers.portone.io/sdk/ko/v2-sdk/payment-response?v=v2",
+    "portone_v2.webhook": "https://developers.portone.io/opi/ko/integration/webhook/readme-v2?v=v2",
     "toss": "https://docs.tosspayments.com/guides/payment-widget/integration",
     "toss.widget": "https://docs.tosspayments.com/reference/widget-sdk",
     "toss.sdk": "https://docs.tosspayments.com/reference/widget-sdk",

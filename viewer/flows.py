@@ -405,7 +405,7 @@ def compare():
     a_order, a_steps = flow_data(a)[:2] if a else (None, [])
     b_order, b_steps = flow_data(b)[:2] if b else (None, [])
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
-             "difference": str(explain.DIFFERENCES[p]),
+             "difference": str(explain.difference(a and a["pg"], b and b["pg"], p)),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
     return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows)

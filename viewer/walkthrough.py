@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from shop import catalog, config, orders, providers, steps
 from shop import views as shop_views
 from shop.db import get_db
+from shop.portone_v2.views import portone_version
 
 from . import explain
 
@@ -107,17 +108,52 @@ NOTICE = {
                           "does not confirm twice.")},
 }
 
+# The same, for PortOne V2 (the walkthrough's PortOne column follows the version the checkout page offers).
+PLAN["order"]["portone_v2"] = _l("The order id becomes the paymentId itself; the server pre-registers its "
+                                 "amount at PortOne.")
+PLAN["checkout"]["portone_v2"] = _l("PortOne.requestPayment({storeId, channelKey, paymentId, totalAmount, ...}) "
+                                    "returns a Promise.")
+PLAN["authenticate"]["portone_v2"] = _l("PortOne's window: when the buyer approves, the payment is already "
+                                        "approved.")
+PLAN["return"]["portone_v2"] = _l("The Promise resolves with paymentId; the page posts it to POST "
+                                  "/portone-v2/complete.")
+PLAN["server_auth"]["portone_v2"] = _l("No token: the API secret goes on every call (Authorization: PortOne "
+                                       "<secret>).")
+PLAN["approve"]["portone_v2"] = _l("GET /payments/{paymentId}: read the payment back.")
+PLAN["verify"]["portone_v2"] = _l("paymentId, amount.total, currency, status and the channel of the payment read "
+                                  "back.")
+PLAN["notify"]["portone_v2"] = _l("A Transaction.Paid webhook signed as Standard Webhooks, to the noticeUrls.")
+PLAN["settle"]["portone_v2"] = _l("Paid, or cancelled at PortOne (POST /payments/{paymentId}/cancel).")
+NOTICE["order"]["portone_v2"] = _l("Notice the pre-registration: PortOne will refuse any other amount for this "
+                                   "paymentId.")
+NOTICE["checkout"]["portone_v2"] = _l("The paymentId is the order id: PortOne lets it be tried many times but paid "
+                                      "only once.")
+NOTICE["authenticate"]["portone_v2"] = _l("As with V1, the money has moved once the buyer approved: the shop "
+                                          "verifies next.")
+NOTICE["return"]["portone_v2"] = _l("Only the paymentId is used; a code or message from the Promise is a hint for "
+                                    "the page.")
+NOTICE["server_auth"]["portone_v2"] = _l("The API secret never reaches the page; the step log shows it redacted.")
+NOTICE["approve"]["portone_v2"] = _l("Notice the read-back: the shop believes only what PortOne's API says.")
+NOTICE["verify"]["portone_v2"] = _l("Notice the channel check: a payment on a channel that is not the shop's is "
+                                    "refused and cancelled.")
+NOTICE["notify"]["portone_v2"] = _l("Notice the signature check before anything is read: a forged or stale webhook "
+                                    "is refused.")
+NOTICE["settle"]["portone_v2"] = _l("One atomic status change: whichever of the page or the webhook came first "
+                                    "settled the order.")
+
 # The steps each phase points at (step-name prefixes), highlighted on its slide.
 KEY_STEPS = {
-    "order": ("portone.price_order", "toss.price_order"),
-    "checkout": ("portone.request_pay", "toss.request_payment"),
+    "order": ("portone.price_order", "portone_v2.price_order", "portone_v2.pre_register", "toss.price_order"),
+    "checkout": ("portone.request_pay", "portone_v2.request_payment", "toss.request_payment"),
     "authenticate": ("portone.window", "toss.window"),
-    "return": ("portone.callback", "portone.complete", "portone.redirect", "toss.success"),
-    "server_auth": ("portone.get_token", "portone.token", "toss.auth"),
-    "approve": ("portone.get_payment", "toss.confirm"),
-    "verify": ("portone.check_amount", "toss.check_amount", "toss.check_total_amount"),
-    "notify": ("portone.webhook", "toss.webhook"),
-    "settle": ("portone.status", "toss.status"),
+    "return": ("portone.callback", "portone.complete", "portone.redirect", "portone_v2.response",
+               "portone_v2.complete", "portone_v2.redirect", "toss.success"),
+    "server_auth": ("portone.get_token", "portone.token", "portone_v2.auth", "toss.auth"),
+    "approve": ("portone.get_payment", "portone_v2.get_payment", "toss.confirm"),
+    "verify": ("portone.check_amount", "portone_v2.check_amount", "portone_v2.check_channel", "toss.check_amount",
+               "toss.check_total_amount"),
+    "notify": ("portone.webhook", "portone_v2.webhook", "toss.webhook"),
+    "settle": ("portone.status", "portone_v2.status", "toss.status"),
 }
 
 
@@ -126,7 +162,7 @@ def _flow_ids():
     newest order per PG since the walkthrough started."""
     since = session.get(SESSION, 0)
     ids = {}
-    for pg in providers.ids():
+    for pg in columns():
         asked = orders.get(request.args.get(pg))
         if asked is not None and asked["pg"] == pg:
             ids[pg] = asked["id"]
@@ -144,9 +180,15 @@ def walkthrough_active():
     return has_request_context() and request.endpoint != "walkthrough.index" and SESSION in session
 
 
+def columns():
+    """The walkthrough's two PGs: the PortOne the checkout page offers (?portone=v1|v2, remembered), and Toss."""
+    return ("portone_v2" if portone_version() == "v2" else "portone", "toss")
+
+
 def _config(ids):
     """What static/js/walkthrough.js needs: URL patterns, the followed flows, every word it shows."""
     return {
+        "pgs": columns(),
         "flows": ids,
         "flow_api": url_for("flows.api_flow", order_id="__ID__"),
         "flow_url": url_for("flows.flow", order_id="__ID__"),
@@ -184,7 +226,7 @@ def index():
                "plan": {pg: str(PLAN[p][pg]) for pg in providers.ids()},
                "notice": {pg: str(NOTICE[p][pg]) for pg in providers.ids()}}
               for i, p in enumerate(steps.PHASES, 1)]
-    return render_template("walkthrough/index.html", phases=phases, products=catalog.PRODUCTS,
+    return render_template("walkthrough/index.html", phases=phases, pgs=columns(), products=catalog.PRODUCTS,
                            customer_key=shop_views.customer_key(), modes=config.modes(),
                            wt_config=_config(ids))
 

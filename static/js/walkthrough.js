@@ -11,7 +11,7 @@
   var progress = document.getElementById("wt-progress");
   var prevButton = document.getElementById("wt-prev");
   var nextButton = document.getElementById("wt-next");
-  var PGS = ["portone", "toss"];
+  var PGS = cfg.pgs || ["portone", "toss"];
   var current = 0;
   var flows = {};     // pg -> last /api/flows/<id> answer
   var pollTimer = null;
@@ -134,8 +134,8 @@
     });
     var compare = document.getElementById("wt-compare-link");
     var query = [];
-    if (cfg.flows.portone) query.push("a=" + encodeURIComponent(cfg.flows.portone));
-    if (cfg.flows.toss) query.push("b=" + encodeURIComponent(cfg.flows.toss));
+    if (cfg.flows[PGS[0]]) query.push("a=" + encodeURIComponent(cfg.flows[PGS[0]]));
+    if (cfg.flows[PGS[1]]) query.push("b=" + encodeURIComponent(cfg.flows[PGS[1]]));
     compare.href = compare.href.split("?")[0] + (query.length ? "?" + query.join("&") : "");
   }
 
