@@ -13,6 +13,7 @@ import i18n
 
 from shop import config, orders, providers, redact, steps
 from shop.db import get_db
+from shop.views import browser_word, product_name, provider_title
 
 from . import diagram, explain
 
@@ -26,7 +27,7 @@ MONEY_HINTS = ("amount", "price", "total", "balance")
 ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
-LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+LIST_COLUMNS = ("id", "pg", "product_id", "quantity", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
 
 
 class BadFilter(ValueError):
@@ -97,7 +98,8 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
 
 
 def _flow_row(r):
-    return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
+    return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "product": product_name(r),
+            "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
             "status": r["status"], "status_title": str(_status_title(r["status"])),
             "verdict": explain.verdict_of(r["status"]), "reason": i18n.render(r["reason"]),
@@ -110,7 +112,8 @@ def _status_title(status):
 
 
 def _clock(ts):
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+    """A time as the flows pages show it: in KST, the zone named (order ids are KST-stamped too)."""
+    return datetime.fromtimestamp(ts, orders.KST).strftime("%Y-%m-%d %H:%M:%S KST") if ts else ""
 
 
 def order_summary(order):
@@ -120,7 +123,10 @@ def order_summary(order):
     out["status_title"] = str(_status_title(order["status"]))
     out["verdict"] = explain.verdict_of(order["status"])
     out["reason"] = i18n.render(order["reason"])   # stored as a message: shown in the reader's language
+    out["product"] = product_name(order)
+    out["time"] = _clock(order["created_at"])
     return out
+
 
 
 def latest(pg):
@@ -150,6 +156,10 @@ def compared(step):
     expected, actual = step["expected"], step["actual"]
     if expected is None and actual is None:
         return None
+    if step["name"].endswith(".status"):   # a transition: before → after, not a comparison
+        return f"{i18n.render(expected)} → {i18n.render(actual)}"
+    if step["name"].endswith(".check_not_settled") and step["verdict"] == "fail":
+        return _("already %(status)s: nothing to confirm again", status=i18n.render(actual))
     as_money = _money_like(step)
     e, a = _value(expected, as_money), _value(actual, as_money)
     if actual is None:
@@ -385,6 +395,14 @@ def api_flow_list():
                    next=url_for("flows.api_flow_list", **keep, before=next_cursor) if next_cursor else None)
 
 
+def recent(limit=50):
+    """The newest flows for the compare page's pickers: [(id, label)], label = time · PG · outcome · amount."""
+    rows, _cursor = list_flows(limit=limit)
+    return [(r["id"], f"{r['time']} · {provider_title(r['pg'])} · {r['status_title']} · "
+             f"{i18n.money(r['amount'])} · {r['id']}") for r in rows]
+
+
+
 @bp.get("/flows/compare")
 def compare():
     a_id = request.args.get("a") or latest("portone")
@@ -398,7 +416,7 @@ def compare():
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
     return render_template("flows/compare.html", a=order_summary(a) if a else None,
-                           b=order_summary(b) if b else None, rows=rows)
+                           b=order_summary(b) if b else None, rows=rows, recent=recent())
 
 
 @bp.get("/flows/<order_id>")
@@ -408,8 +426,22 @@ def flow(order_id):
     for v in views:
         v["elapsed"], v["took"] = _elapsed(v["t_ms"]), _duration(v["duration_ms"])
         v["sections"] = exchange_sections(v)
-    return render_template("flow.html", order=summary, steps=views,
+    by_phase = request.args.get("view") == "phase"
+    if by_phase:
+        views.sort(key=lambda v: steps.PHASES.index(v["phase"]))   # stable: time order within a phase
+    else:
+        mark_out_of_order(views)
+    return render_template("flow.html", order=summary, steps=views, by_phase=by_phase, word=browser_word(order),
                            diagram=diagram.layout(order, rows), phases=steps.PHASES)
+
+
+def mark_out_of_order(views):
+    """On each step recorded after a step of a later phase, say so (`late_after`: that phase's title)."""
+    top = -1
+    for v in views:
+        rank = steps.PHASES.index(v["phase"])
+        v["late_after"] = explain.phase_title(steps.PHASES[top]) if rank < top else None
+        top = max(top, rank)
 
 
 @bp.get("/api/flows/<order_id>")
