@@ -199,7 +199,8 @@ def place_order(pg, data):
     coupons = ", ".join(c for c in data.get("coupons") or [] if isinstance(c, str))
     flow = steps.Flow(order["id"], pg)
     with steps.batch():
-        product = msg(catalog.PRODUCTS[q.product_id]["name"])   # named in each reader's language
+        label = catalog.PRODUCTS[q.product_id]["name"]
+        product = msg(label)   # the product's name, shown in each reader's language
         flow.record("create_order", msg("Browser asked for %(quantity)s × %(product)s with coupons %(coupons)s",
                                         quantity=q.quantity, product=product, coupons=coupons) if coupons else
                     msg("Browser asked for %(quantity)s × %(product)s with no coupon", quantity=q.quantity,
