@@ -102,7 +102,7 @@ def test_checkout_live_log_fills_in_as_steps_are_recorded(page):
     expect(entries).to_have_count(5)
     expect(entries.nth(4)).to_have_class(re.compile(r"verdict-fail"))
     expect(entries.nth(4).locator(".mark")).to_have_text("✗")
-    expect(log.locator(".live-status")).to_have_text("Rejected as forged, cancelled at the PG")
+    expect(log.locator(".live-status")).to_have_text("A payment that did not match was refused (it can be paid again)")
     expect(log).to_have_attribute("data-state", "done")      # final and quiet: polling stopped
     assert page.evaluate("window.__sameDocument") is True    # no reload happened
     assert site.app.config["TOSS_SECRET_KEY"] not in log.inner_text()

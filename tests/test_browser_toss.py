@@ -94,7 +94,7 @@ def test_declined_card_lands_on_the_fail_page_with_a_plain_explanation(page):
     expect(page.locator("#result-title")).to_have_text("Payment not completed")
     expect(page.locator("#fail-explanation")).to_contain_text("The card company refused this payment")
     expect(page.locator("#fail-code")).to_have_text("REJECT_CARD_COMPANY")
-    expect(page.locator("#fail-status")).to_have_text("Not paid")
+    expect(page.locator("#fail-status")).to_have_text("Not paid: the attempt failed (it can be paid again)")
     order_id = page.locator("#result-order").inner_text()
     assert shop_status(page, order_id) == "failed"
 
