@@ -435,12 +435,17 @@ def flow(order_id):
                            diagram=diagram.layout(order, rows), phases=steps.PHASES)
 
 
+BROWSER_SIDE = ("checkout", "authenticate", "return")   # what the browser does and reports
+
+
 def mark_out_of_order(views):
-    """On each step recorded after a step of a later phase, say so (`late_after`: that phase's title)."""
+    """Mark each browser-side step recorded after the server had already gone further (a webhook, a read-back,
+    a settle came first): `late_after` is the title of the furthest phase reached before it."""
     top = -1
     for v in views:
         rank = steps.PHASES.index(v["phase"])
-        v["late_after"] = explain.phase_title(steps.PHASES[top]) if rank < top else None
+        late = v["phase"] in BROWSER_SIDE and top > steps.PHASES.index("return")
+        v["late_after"] = explain.phase_title(steps.PHASES[top]) if late else None
         top = max(top, rank)
 
 
