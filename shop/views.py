@@ -63,8 +63,8 @@ def _ask(data):
     coupons = data.get("coupons", [])
     if not isinstance(product_id, str):
         raise catalog.OrderRefused("UNKNOWN_PRODUCT", "There is no such product.")
-    if not isinstance(coupons, list) or len(coupons) > catalog.MAX_COUPONS or not all(isinstance(c, str) and len(c) <= 40
-                                                                    for c in coupons):
+    if not isinstance(coupons, list) or len(coupons) > catalog.MAX_COUPONS or \
+            not all(isinstance(c, str) and len(c) <= 40 for c in coupons):
         raise catalog.OrderRefused("BAD_COUPONS", "Coupons must be a list of at most three codes.")
     return product_id, quantity, coupons
 

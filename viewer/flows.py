@@ -27,7 +27,8 @@ MONEY_HINTS = ("amount", "price", "total", "balance")
 ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
-LIST_COLUMNS = ("id", "pg", "product_id", "quantity", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+LIST_COLUMNS = ("id", "pg", "product_id", "quantity", "order_name", "amount", "discount", "coupons", "status",
+                "reason", "created_at")
 
 
 class BadFilter(ValueError):

@@ -14,8 +14,9 @@ from .client import PAYMENT_KEY
 
 # Toss's `method` values (Korean on the wire) and what each means, for readers of either language.
 METHODS = {"카드": msg("card"), "가상계좌": msg("virtual account"), "간편결제": msg("easy pay"),
-           "휴대폰": msg("mobile phone"), "계좌이체": msg("bank transfer"), "문화상품권": msg("culture gift card"),
-           "도서문화상품권": msg("book gift card"), "게임문화상품권": msg("game gift card")}
+           "휴대폰": msg("mobile phone"), "계좌이체": msg("bank transfer"),
+           "문화상품권": msg("culture gift card"), "도서문화상품권": msg("book gift card"),
+           "게임문화상품권": msg("game gift card")}
 VIRTUAL_ACCOUNT = "가상계좌"
 UNSETTLED = tuple(s for s in PAYABLE if s != Status.AWAITING_DEPOSIT)   # an order the shop may still confirm
 
@@ -161,8 +162,8 @@ def after_confirm(order, payment, payment_key=None):
         ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT"
                                             or payment.method == VIRTUAL_ACCOUNT)
         checks.append(Check("check_method", ok,
-                            msg("Method “%(method)s” (%(meaning)s) fits status “%(status)s”", method=payment.method,
-                                meaning=METHODS[payment.method], status=payment.status) if ok
+                            msg("Method “%(method)s” (%(meaning)s) fits status “%(status)s”",
+                                method=payment.method, meaning=METHODS[payment.method], status=payment.status) if ok
                             else msg("Method “%(method)s” (%(meaning)s) does not fit status “%(status)s”",
                                      method=payment.method, status=payment.status,
                                      meaning=METHODS.get(payment.method) or msg("not a Toss method")),
