@@ -90,7 +90,7 @@ def test_virtual_account_shows_where_to_pay(page):
     choose(window, "approve")
     result = page.locator("#portone-result")
     expect(result.locator(".portone-verdict")).to_have_text("Waiting for the deposit")
-    expect(result).to_contain_text(re.compile(r"pay KRW 89,000 into KB국민은행 T\d{13}"))
+    expect(result).to_contain_text(re.compile(r"pay KRW 89,000 into “KB국민은행” T\d{13}"))
     page.locator("#portone-result .portone-result-link").click()
     expect(page.locator("#vbank-num")).to_have_text(re.compile(r"^T\d{13}$"))
 

@@ -66,7 +66,7 @@ def verify(order, payment):
     if payment.vbank_issued:
         v = payment.vbank
         return verdict(Outcome.AWAITING_DEPOSIT, msg(
-            "A virtual account was issued: pay %(amount_won)s into %(bank)s %(number)s (holder %(holder)s) by "
+            "A virtual account was issued: pay %(amount_won)s into “%(bank)s” %(number)s (holder %(holder)s) by "
             "%(due)s. The order is paid when PortOne reports the deposit.", amount_won=order["amount"],
             bank=v["bank"], number=v["number"], holder=v["holder"], due=v["due"]), vbank=v)
     if payment.status == "failed":
