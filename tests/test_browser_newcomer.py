@@ -260,3 +260,13 @@ def test_a_closed_toss_window_is_said_plainly_on_the_result_page(page):
     expect(page.locator("#result-reason")).to_contain_text("The buyer closed the payment window")
     page.goto(f"{site.url}/orders/{order_id}?lang=ko")
     expect(page.locator("#result-reason")).to_contain_text("구매자가 결제창을 닫아 아무것도 결제되지 않았습니다")
+
+
+def test_a_closed_portone_window_with_m_redirect_url_is_said_plainly_too(page):
+    page.goto(page.site.url + "/?lang=en")
+    page.locator("#portone-redirect").check()
+    page.locator("#portone-pay").click()
+    page.frame_locator(PORTONE_WINDOW).locator('button[data-outcome="close"]').click()
+    page.wait_for_url("**/orders/*")
+    expect(page.locator("#result-title")).to_have_text("Not paid: nothing was charged")
+    expect(page.locator("#result-reason")).to_contain_text("The buyer closed the payment window")

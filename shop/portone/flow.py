@@ -139,7 +139,8 @@ def returned(flow, order, imp_uid, error_code, error_msg):
         flow.record("browser_error", msg("The payment window reported error %(code)s: “%(message)s” (not trusted "
                                          "either way: the shop asks PortOne)", code=str(error_code)[:40],
                                          message=str(error_msg)[:200]),
-                    phase="return", kind="browser", frm="browser", reported=True)
+                    phase="return", kind="browser", frm="browser", reported=True,
+                    exchange={"browser": {"error_code": str(error_code)[:40], "error_msg": str(error_msg)[:200]}})
     if imp_uid is None or imp_uid == "":
         if not error_code:
             flow.record("refused", msg("No imp_uid and no error: nothing to look up"), phase="verify",
