@@ -73,6 +73,7 @@ def test_closing_the_window_pays_nothing(page):
     expect(result.locator(".portone-verdict")).to_have_text("Not paid: nothing was charged")
     expect(result).to_contain_text("You closed PortOne's payment window, so nothing was charged")
     expect(result).to_have_attribute("data-status", "not_charged")
+    expect(page.locator('.live-log[data-pg="portone"] .live-status')).to_have_text("Not paid: nothing was charged")
     oid = order_id(page)
     assert page.site.get(f"/api/flows/{oid}").json()["order"]["status"] == "pending"   # still payable
     page.locator("#portone-result .portone-result-link").click()

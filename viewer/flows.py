@@ -340,7 +340,8 @@ def livelog_config():
         "flow_url": url_for("flows.flow", order_id="__ID__"),
         "phases": {p: explain.phase_title(p) for p in steps.PHASES},
         "actors": {a: explain.actor_name(a) for a in steps.actors()},
-        "statuses": {s.value: str(_status_title(s)) for s in orders.Status},
+        "statuses": {**{s.value: str(_status_title(s)) for s in orders.Status},
+                     "not_charged": _("Not paid: nothing was charged")},
         "final": [s.value for s in orders.FINAL],
         "words": {"heading": _("Step log"), "reported": _("reported by the browser, not verified"),
                   "open_flow": _("See every step"), "details": _("details"),
@@ -365,7 +366,8 @@ def flow_steps(order_id):
     rows = steps.for_order(order_id, after)
     for s in rows:
         s["summary"] = i18n.render(s["summary"])
-    return jsonify(order_id=order_id, status=order["status"], steps=rows)
+    shown = "not_charged" if browser_word(order) else order["status"]   # a closed window is said as such
+    return jsonify(order_id=order_id, status=order["status"], shown=shown, steps=rows)
 
 
 @bp.get("/flows")
