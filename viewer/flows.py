@@ -399,10 +399,12 @@ def api_flow_list():
 
 
 def recent(limit=50):
-    """The newest flows for the compare page's pickers: [(id, label)], label = time · PG · outcome · amount."""
+    """The newest flows for the compare page's pickers, grouped by PG: [(PG title, [(id, label)])], newest first;
+    label = time · PG · outcome · amount · id."""
     rows, _cursor = list_flows(limit=limit)
-    return [(r["id"], f"{r['time']} · {provider_title(r['pg'])} · {r['status_title']} · "
-             f"{i18n.money(r['amount'])} · {r['id']}") for r in rows]
+    return [(provider_title(pg), [(r["id"], f"{r['time']} · {provider_title(pg)} · {r['status_title']} · "
+                                            f"{i18n.money(r['amount'])} · {r['id']}") for r in rows if r["pg"] == pg])
+            for pg in providers.ids() if any(r["pg"] == pg for r in rows)]
 
 
 
@@ -412,6 +414,7 @@ def compare():
     b_id = request.args.get("b") or latest("toss")
     a = _order_or_404(a_id) if a_id else None
     b = _order_or_404(b_id) if b_id else None
+    picks = recent()
     a_steps = flow_data(a)[1] if a else []
     b_steps = flow_data(b)[1] if b else []
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
@@ -419,7 +422,8 @@ def compare():
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
     return render_template("flows/compare.html", a=order_summary(a) if a else None,
-                           b=order_summary(b) if b else None, rows=rows, recent=recent())
+                           b=order_summary(b) if b else None, rows=rows, recent=picks,
+                           listed={i for _title, flows in picks for i, _label in flows})
 
 
 @bp.get("/flows/<order_id>")
