@@ -102,16 +102,9 @@ def _flow_row(r):
     return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "product": product_name(r),
             "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
-            "status": r["status"], "status_title": _shown_title(r),
+            "status": r["status"], "status_title": str(_status_title(r["status"])),
             "verdict": explain.verdict_of(r["status"]), "reason": i18n.render(r["reason"]),
             "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
-
-
-def _shown_title(row):
-    """The outcome as the list shows it: the status's title, or 'Not paid' for a window the buyer left."""
-    if browser_word(row):
-        return _("Not paid: nothing was charged")
-    return str(_status_title(row["status"]))
 
 
 def _status_title(status):
