@@ -7,10 +7,12 @@ emulator's hosted windows, which are two apps, always speak the same language.
 import functools
 import json
 import os
+import re
 
 from babel.messages.pofile import read_po
 from flask import g, request
 from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup, escape
 
 LANGUAGES = ("ko", "en")
 DEFAULT = "ko"
@@ -161,6 +163,16 @@ def _value(key, value):
     return value
 
 
+QUOTED = re.compile(r"“([^“”<>]{1,200})”")
+
+
+def valued(text):
+    """Stored text rendered (see render()) and escaped, each “quoted” PG value shown as a value (monospace),
+    so a PG's own word (“카드”) stands apart from the sentence around it."""
+    escaped = str(escape(render(text) or ""))
+    return Markup(QUOTED.sub(lambda m: f'“<code class="pg-value">{m.group(1)}</code>”', escaped))
+
+
 def money(amount):
     """Won as the PGs show it: 15,000원 in Korean, KRW 15,000 in English."""
     if amount is None:
@@ -174,6 +186,7 @@ def init_app(app):
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember)
     app.add_template_filter(render, "rendered")
+    app.add_template_filter(valued, "valued")
 
     @app.context_processor
     def _lang():

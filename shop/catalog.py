@@ -18,6 +18,7 @@ PRODUCTS = {
 }
 MAX_QUANTITY = 10
 MIN_AMOUNT = 100  # won: the least a card payment may charge
+MAX_COUPONS = 3   # codes per order; each once, their discounts add up
 
 # kind: 'fixed' (won off) or 'percent'; min_order: subtotal needed; expires: last valid day;
 # single_use: once per customer.
@@ -51,6 +52,7 @@ class Quote:
     discount: int
     amount: int
     coupons: tuple
+    lines: tuple = ()     # (code, won off) per granted coupon
 
 
 def normalize_code(code):
@@ -71,7 +73,7 @@ def quote(product_id, quantity, coupon_codes, today, used_single=(), translate=s
         raise OrderRefused("BAD_QUANTITY", N_("Quantity must be a whole number from 1 to 10."))
     subtotal = product["price"] * quantity
     discount = 0
-    granted = []
+    granted, lines = [], []
     for raw in coupon_codes:
         code = normalize_code(raw)
         if not code:
@@ -89,15 +91,20 @@ def quote(product_id, quantity, coupon_codes, today, used_single=(), translate=s
                                code=code, min=coupon["min_order"])
         if coupon["single_use"] and code in used_single:
             raise OrderRefused("COUPON_ALREADY_USED", N_("Coupon %(code)s has already been used."), code=code)
-        if coupon["kind"] == "fixed":
-            discount += coupon["value"]
-        else:
-            discount += subtotal * coupon["value"] // 100
+        off = coupon["value"] if coupon["kind"] == "fixed" else subtotal * coupon["value"] // 100
+        discount += off
         granted.append(code)
+        lines.append((code, off))
     amount = subtotal - discount
     if amount < MIN_AMOUNT:
         raise OrderRefused("AMOUNT_TOO_LOW", N_("With these coupons the amount would be %(amount)s won; "
                            "an order must be at least %(min)s won."), amount=amount, min=MIN_AMOUNT)
-    label = translate(product["name"])
-    name = label if quantity == 1 else f"{label} x {quantity}"
-    return Quote(product_id, quantity, name, subtotal, discount, amount, tuple(granted))
+    return Quote(product_id, quantity, order_name(product_id, quantity, translate), subtotal, discount, amount,
+                 tuple(granted), tuple(lines))
+
+
+def order_name(product_id, quantity, translate=str):
+    """The product's name (× quantity) in the reader's language; the id itself for a product no longer sold."""
+    product = PRODUCTS.get(product_id)
+    label = translate(product["name"]) if product else str(product_id)
+    return label if quantity == 1 else f"{label} x {quantity}"

@@ -13,6 +13,7 @@ import i18n
 from i18n import msg
 
 from . import catalog, config, orders, privacy, providers, steps
+from .db import get_db
 
 bp = Blueprint("shop", __name__)
 
@@ -26,15 +27,17 @@ BROWSER_SUMMARIES = {
     "portone.request_pay": catalog.N_("IMP.request_pay(%(pg)s, %(pay_method)s, %(amount)s)"),
     "portone.window_done": catalog.N_("The buyer finished in PortOne's payment window; what happened there "
                                       "reaches the shop only as PortOne's own record"),
+    "portone.window_left": catalog.N_("The buyer left PortOne's payment window without paying (the callback "
+                                      "brings error %(code)s); the shop still asks PortOne"),
     "portone.callback_paid": catalog.N_("IMP.request_pay callback: imp_uid %(imp_uid)s"),
-    "portone.callback_error": catalog.N_("IMP.request_pay callback: error %(code)s %(message)s"),
+    "portone.callback_error": catalog.N_("IMP.request_pay callback: error %(code)s “%(message)s”"),
     "portone_v2.request_payment": catalog.N_("PortOne.requestPayment(%(payMethod)s, %(amount_won)s) with the "
                                              "order id as paymentId"),
     "portone_v2.response_paid": catalog.N_("requestPayment resolved: paymentId %(paymentId)s"),
     "portone_v2.response_error": catalog.N_("requestPayment resolved with %(code)s: %(message)s"),
     "toss.request_payment": catalog.N_("widget.requestPayment for %(amount_won)s (amount set by "
                                        "renderPaymentMethods/updateAmount from the server's price)"),
-    "toss.rejection": catalog.N_("requestPayment was rejected: %(code)s %(message)s"),
+    "toss.rejection": catalog.N_("requestPayment was rejected: %(code)s “%(message)s”"),
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -64,8 +67,8 @@ def _ask(data):
     coupons = data.get("coupons", [])
     if not isinstance(product_id, str):
         raise catalog.OrderRefused("UNKNOWN_PRODUCT", "There is no such product.")
-    if not isinstance(coupons, list) or len(coupons) > 3 or not all(isinstance(c, str) and len(c) <= 40
-                                                                    for c in coupons):
+    if not isinstance(coupons, list) or len(coupons) > catalog.MAX_COUPONS or \
+            not all(isinstance(c, str) and len(c) <= 40 for c in coupons):
         raise catalog.OrderRefused("BAD_COUPONS", "Coupons must be a list of at most three codes.")
     return product_id, quantity, coupons
 
@@ -109,6 +112,39 @@ def status_title(status):
     return STATUS_TITLES.get(status, status)
 
 
+@bp.app_template_global()
+def product_name(order):
+    """The order's product in the reader's language (the stored order_name is in the buyer's)."""
+    return catalog.order_name(order["product_id"], order["quantity"], _)
+
+
+# What the page reported when the buyer left the PG's window without paying: the callback's error_code
+# (PortOne) or the rejected promise's code (Toss). A closed window has its own words.
+CLOSED_WINDOW = {"F400": "결제포기", "USER_CANCEL": "", "PAY_PROCESS_CANCELED": ""}
+
+
+def browser_word(order):
+    """For an open order with no reason yet: what the page last reported the buyer did in the PG's window
+    (an i18n.msg()), or None. The browser's word: it explains, it never moves the order."""
+    if order["status"] != orders.Status.PENDING or order["reason"]:
+        return None
+    rows = get_db().execute("SELECT exchange FROM steps WHERE order_id = ? AND reported = 1 AND phase IN "
+                            "('authenticate', 'return') ORDER BY id DESC LIMIT 5", (order["id"],)).fetchall()
+    for row in rows:
+        data = (json.loads(row["exchange"]) if row["exchange"] else {}).get("browser")
+        if not isinstance(data, dict):
+            continue
+        code, text = data.get("error_code") or data.get("code"), data.get("error_msg") or data.get("message")
+        if not isinstance(code, str) or not code:
+            continue
+        text = str(text or "")[:200]
+        if code in CLOSED_WINDOW and CLOSED_WINDOW[code] in text:
+            return msg("The buyer closed the payment window, so nothing was charged. The order can still be paid.")
+        return msg("Nothing was charged: the payment window reported %(code)s (“%(message)s”). The order can "
+                   "still be paid.", code=code, message=text)
+    return None
+
+
 @bp.get("/")
 def checkout():
     return render_template("checkout.html", products=catalog.PRODUCTS, fixed_coupon=catalog.FIXED_COUPON,
@@ -126,7 +162,7 @@ def quote():
     except catalog.OrderRefused as e:
         return refused(e.code, e.message, **e.params)
     return jsonify(subtotal=q.subtotal, discount=q.discount, amount=q.amount, coupons=list(q.coupons),
-                   order_name=q.order_name)
+                   lines=[{"code": c, "discount": won} for c, won in q.lines], order_name=q.order_name)
 
 
 @bp.post("/api/orders")
@@ -167,10 +203,12 @@ def place_order(pg, data):
     coupons = ", ".join(c for c in data.get("coupons") or [] if isinstance(c, str))
     flow = steps.Flow(order["id"], pg)
     with steps.batch():
+        label = catalog.PRODUCTS[q.product_id]["name"]
+        product = msg(label)   # the product's name, shown in each reader's language
         flow.record("create_order", msg("Browser asked for %(quantity)s × %(product)s with coupons %(coupons)s",
-                                        quantity=q.quantity, product=q.product_id, coupons=coupons) if coupons else
+                                        quantity=q.quantity, product=product, coupons=coupons) if coupons else
                     msg("Browser asked for %(quantity)s × %(product)s with no coupon", quantity=q.quantity,
-                        product=q.product_id), kind="http_in", frm="browser",
+                        product=product), kind="http_in", frm="browser",
                     exchange={"request": {"method": "POST", "url": request.path, "body": data}})
         flow.record("price_order", msg("Server priced the order: %(subtotal_won)s − %(discount_won)s = %(amount_won)s; "
                                        "stored as %(order_id)s", subtotal_won=q.subtotal, discount_won=q.discount,
@@ -242,4 +280,5 @@ def result_page(order, status=200):
         return render_template("result.html", order=order, owner=False, provider=providers.get(order["pg"])), status
     vbank = json.loads(order["vbank"]) if order["vbank"] else None
     return render_template("result.html", order=order, owner=True, view=order_view(order), vbank=vbank,
+                           word=browser_word(order),
                            provider=providers.get(order["pg"]), refused=orders.cancels(order["id"])), status

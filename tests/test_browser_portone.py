@@ -54,20 +54,36 @@ def test_card_payment_is_verified_in_the_panel_and_on_the_result_page(page):
 
 
 def test_decline_is_explained(page):
+    """The plain sentence in the reader's language, then PortOne's own message, labelled as such."""
     choose(checkout(page), "decline_insufficient")
     result = page.locator("#portone-result")
     expect(result.locator(".portone-verdict")).to_have_text("Not paid: the attempt failed (it can be paid again)")
-    expect(result).to_contain_text("잔액이 부족합니다")
-    expect(result).to_contain_text("No money was taken")
+    expect(result).to_contain_text("The card company declined the payment: the balance or limit is not enough. "
+                                   "No money was taken")
+    expect(result).to_contain_text("PortOne's message: “[PG사 오류] 잔액이 부족합니다. (카드사 응답코드: 51)”")
+    page.locator("#portone-result .portone-result-link").click()
+    expect(page.locator("#result-reason")).to_contain_text("the balance or limit is not enough")
+    expect(page.locator("#result-reason code.pg-value")).to_have_text("[PG사 오류] 잔액이 부족합니다. (카드사 응답코드: 51)")
 
 
 def test_closing_the_window_pays_nothing(page):
+    """The column, the result page and the flow page say the buyer closed the window and nothing was charged."""
     choose(checkout(page), "close")
     result = page.locator("#portone-result")
+    expect(result.locator(".portone-verdict")).to_have_text("Not paid: nothing was charged")
     expect(result).to_contain_text("You closed PortOne's payment window, so nothing was charged")
-    expect(result.locator(".portone-verdict")).not_to_have_text("Paid and verified")
+    expect(result).to_have_attribute("data-status", "not_charged")
+    expect(page.locator('.live-log[data-pg="portone"] .live-status')).to_have_text("Not paid: nothing was charged")
+    oid = order_id(page)
+    assert page.site.get(f"/api/flows/{oid}").json()["order"]["status"] == "pending"   # still payable
     page.locator("#portone-result .portone-result-link").click()
-    expect(page.locator("#result-title")).to_have_text("Waiting for the payment")
+    expect(page.locator("#result-title")).to_have_text("Not paid: nothing was charged")
+    expect(page.locator("#result-reason")).to_contain_text("The buyer closed the payment window, so nothing was "
+                                                           "charged. The order can still be paid.")
+    page.locator("#flow-link").click()
+    expect(page.locator("#flow-outcome")).to_contain_text("The buyer closed the payment window")
+    expect(page.locator('#timeline .step[data-name="portone.window"] .summary')).to_contain_text(
+        "The buyer left PortOne's payment window without paying (the callback brings error F400)")
 
 
 def test_virtual_account_shows_where_to_pay(page):
@@ -75,7 +91,7 @@ def test_virtual_account_shows_where_to_pay(page):
     choose(window, "approve")
     result = page.locator("#portone-result")
     expect(result.locator(".portone-verdict")).to_have_text("Waiting for the deposit")
-    expect(result).to_contain_text(re.compile(r"pay KRW 89,000 into KB국민은행 T\d{13}"))
+    expect(result).to_contain_text(re.compile(r"pay KRW 89,000 into “KB국민은행” T\d{13}"))
     page.locator("#portone-result .portone-result-link").click()
     expect(page.locator("#vbank-num")).to_have_text(re.compile(r"^T\d{13}$"))
 

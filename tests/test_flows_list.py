@@ -56,7 +56,7 @@ def test_list_page_rows_and_next_link(app, client):
     assert [r[1] for r in rows] == ids[:50]
     first = re.search(r'<tr class="flow-row[^"]*" data-order-id="%s".*?</tr>' % ids[0], html, re.S).group(0)
     assert "KRW 10,000" in first and "TOSS5000 (−KRW 5,000)" in first
-    assert re.search(r'class="step-count">1<', first) and re.search(r'class="time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<', first)
+    assert re.search(r'class="step-count">1<', first) and re.search(r'class="time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d KST<', first)
     nxt = re.search(r'<a href="([^"]+)" id="next-page"', html).group(1).replace("&amp;", "&")
     older = client.get(nxt + "&lang=en").get_data(as_text=True)
     assert re.findall(r'data-order-id="([^"]+)" data-pg', older) == ids[50:]

@@ -307,7 +307,7 @@ def test_flow_json_and_download(app, client, pg):
 def test_live_feed_keeps_its_shape_and_returns_only_new_steps(app, client):
     oid = new_order(app, "portone")
     first = client.get(f"/api/flows/{oid}/steps").get_json()
-    assert set(first) == {"order_id", "status", "steps"} and first["status"] == "pending"
+    assert set(first) == {"order_id", "status", "shown", "steps"} and first["status"] == first["shown"] == "pending"
     last = first["steps"][-1]["id"]
     with app.app_context():
         steps.record(oid, "checkout", "portone.request_pay", "called", kind="browser", actor_from="browser",

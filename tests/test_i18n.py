@@ -182,7 +182,7 @@ def test_a_browser_event_says_one_of_the_shops_own_sentences(site):
     feed = site.get(f"/api/flows/{order['order_id']}/steps", headers={"Accept-Language": "en"}).json()["steps"]
     reported = [s["summary"] for s in feed if s["reported"]]
     assert reported[:2] == ["widget.requestPayment for KRW 15,000 (amount set by renderPaymentMethods/updateAmount "
-                            "from the server's price)", 'requestPayment was rejected: USER_CANCEL {"m":"Not paid","v":{}}']
+                            "from the server's price)", 'requestPayment was rejected: USER_CANCEL “{"m":"Not paid","v":{}}”']
     korean = site.get(f"/api/flows/{order['order_id']}/steps", headers={"Accept-Language": "ko"}).json()["steps"]
     assert [s["summary"] for s in korean if s["reported"]][0].startswith("widget.requestPayment 호출, 금액 15,000원")
 

@@ -76,10 +76,18 @@ def test_amount_check_reads_like_a_receipt_in_the_readers_language(app):
 
 
 def test_failed_payment_explains_the_pg_reason(app):
+    """A plain sentence in the reader's language first, then PortOne's own words, labelled as such."""
     v = verify.verify(ORDER, payment(status="failed", fail_reason="[PG사 오류] 잔액이 부족합니다."))
     with app.test_request_context("/?lang=en"):
-        assert i18n.render(v.reason) == ("Not paid: PortOne reports that the payment failed ([PG사 오류] 잔액이 "
-                                         "부족합니다.). No money was taken; the order can be paid again.")
+        assert i18n.render(v.reason) == (
+            "Not paid: The card company declined the payment: the balance or limit is not enough. No money was "
+            "taken; the order can be paid again. PortOne's message: “[PG사 오류] 잔액이 부족합니다.”")
+    with app.test_request_context("/?lang=ko"):
+        assert i18n.render(v.reason).startswith("결제되지 않음: 카드사가 결제를 거절했습니다: 잔액 또는 한도가 부족합니다.")
+    unknown = verify.verify(ORDER, payment(status="failed", fail_reason="[PG사 오류] 알 수 없는 오류"))
+    with app.test_request_context("/?lang=en"):
+        assert i18n.render(unknown.reason).startswith("Not paid: The payment failed at the PG. No money was taken")
+        assert "“[PG사 오류] 알 수 없는 오류”" in i18n.render(unknown.reason)
 
 
 def test_vbank_details_in_korean_time():

@@ -13,6 +13,7 @@ import i18n
 
 from shop import config, orders, privacy, providers, redact, steps
 from shop.db import get_db
+from shop.views import browser_word, product_name, provider_title
 
 from . import diagram, explain
 
@@ -26,7 +27,8 @@ MONEY_HINTS = ("amount", "price", "total", "balance")
 ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
-LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
+LIST_COLUMNS = ("id", "pg", "product_id", "quantity", "order_name", "amount", "discount", "coupons", "status",
+                "reason", "created_at")
 PRIVATE_COLUMNS = ("customer_key", "buyer_name", "buyer_email", "vbank")   # read to mask the reason, never shown
 
 
@@ -100,7 +102,8 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
 def _flow_row(r):
     mask = privacy.masker(r)
     reason = i18n.render(r["reason"])
-    return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "amount": r["amount"],
+    return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "product": product_name(r),
+            "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
             "status": r["status"], "status_title": str(_status_title(r["status"])),
             "verdict": explain.verdict_of(r["status"]), "reason": mask(reason) if mask else reason,
@@ -113,7 +116,8 @@ def _status_title(status):
 
 
 def _clock(ts):
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+    """A time as the flows pages show it: in KST, the zone named (order ids are KST-stamped too)."""
+    return datetime.fromtimestamp(ts, orders.KST).strftime("%Y-%m-%d %H:%M:%S KST") if ts else ""
 
 
 def order_summary(order):
@@ -123,7 +127,10 @@ def order_summary(order):
     out["status_title"] = str(_status_title(order["status"]))
     out["verdict"] = explain.verdict_of(order["status"])
     out["reason"] = i18n.render(order["reason"])   # stored as a message: shown in the reader's language
+    out["product"] = product_name(order)
+    out["time"] = _clock(order["created_at"])
     return out
+
 
 
 def latest(pg):
@@ -153,6 +160,10 @@ def compared(step):
     expected, actual = step["expected"], step["actual"]
     if expected is None and actual is None:
         return None
+    if step["name"].endswith(".status"):   # a transition: before → after, not a comparison
+        return f"{i18n.render(expected)} → {i18n.render(actual)}"
+    if step["name"].endswith(".check_not_settled") and step["verdict"] == "fail":
+        return _("already %(status)s: nothing to confirm again", status=i18n.render(actual))
     as_money = _money_like(step)
     e, a = _value(expected, as_money), _value(actual, as_money)
     if actual is None:
@@ -338,7 +349,8 @@ def livelog_config():
         "flow_url": url_for("flows.flow", order_id="__ID__"),
         "phases": {p: explain.phase_title(p) for p in steps.PHASES},
         "actors": {a: explain.actor_name(a) for a in steps.actors()},
-        "statuses": {s.value: str(_status_title(s)) for s in orders.Status},
+        "statuses": {**{s.value: str(_status_title(s)) for s in orders.Status},
+                     "not_charged": _("Not paid: nothing was charged")},
         "final": [s.value for s in orders.FINAL],
         "words": {"heading": _("Step log"), "reported": _("reported by the browser, not verified"),
                   "open_flow": _("See every step"), "details": _("details"),
@@ -365,7 +377,8 @@ def flow_steps(order_id):
         s["summary"] = i18n.render(s["summary"])
     if not privacy.owns(order):     # the live log of someone else's order: masked (PII read from every step)
         rows = privacy.masker(order, steps.for_order(order_id, limit=5000) if after else rows)(rows)
-    return jsonify(order_id=order_id, status=order["status"], steps=rows)
+    shown = "not_charged" if browser_word(order) else order["status"]   # a closed window is said as such
+    return jsonify(order_id=order_id, status=order["status"], shown=shown, steps=rows)
 
 
 @bp.get("/flows")
@@ -396,19 +409,31 @@ def api_flow_list():
                    next=url_for("flows.api_flow_list", **keep, before=next_cursor) if next_cursor else None)
 
 
+def recent(limit=50):
+    """The newest flows for the compare page's pickers, grouped by PG: [(PG title, [(id, label)])], newest first;
+    label = time · PG · outcome · amount · id."""
+    rows, _cursor = list_flows(limit=limit)
+    return [(provider_title(pg), [(r["id"], f"{r['time']} · {provider_title(pg)} · {r['status_title']} · "
+                                            f"{i18n.money(r['amount'])} · {r['id']}") for r in rows if r["pg"] == pg])
+            for pg in providers.ids() if any(r["pg"] == pg for r in rows)]
+
+
+
 @bp.get("/flows/compare")
 def compare():
     a_id = request.args.get("a") or latest("portone")
     b_id = request.args.get("b") or latest("toss")
     a = _order_or_404(a_id) if a_id else None
     b = _order_or_404(b_id) if b_id else None
+    picks = recent()
     a_order, a_steps = flow_data(a)[:2] if a else (None, [])
     b_order, b_steps = flow_data(b)[:2] if b else (None, [])
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
              "difference": str(explain.difference(a and a["pg"], b and b["pg"], p)),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
-    return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows)
+    return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows, recent=picks,
+                           listed={i for _title, flows in picks for i, _label in flows})
 
 
 @bp.get("/flows/<order_id>")
@@ -418,9 +443,28 @@ def flow(order_id):
     for v in views:
         v["elapsed"], v["took"] = _elapsed(v["t_ms"]), _duration(v["duration_ms"])
         v["sections"] = exchange_sections(v)
+    by_phase = request.args.get("view") == "phase"
+    if by_phase:
+        views.sort(key=lambda v: steps.PHASES.index(v["phase"]))   # stable: time order within a phase
+    else:
+        mark_out_of_order(views)
     drawn = diagram.layout(order, rows)
-    return render_template("flow.html", order=summary, steps=views,
+    return render_template("flow.html", order=summary, steps=views, by_phase=by_phase, word=browser_word(order),
                            diagram=mask(drawn) if mask else drawn, phases=steps.PHASES)
+
+
+BROWSER_SIDE = ("checkout", "authenticate", "return")   # what the browser does and reports
+
+
+def mark_out_of_order(views):
+    """Mark each browser-side step recorded after the server had already gone further (a webhook, a read-back,
+    a settle came first): `late_after` is the title of the furthest phase reached before it."""
+    top = -1
+    for v in views:
+        rank = steps.PHASES.index(v["phase"])
+        late = v["phase"] in BROWSER_SIDE and top > steps.PHASES.index("return")
+        v["late_after"] = explain.phase_title(steps.PHASES[top]) if late else None
+        top = max(top, rank)
 
 
 @bp.get("/api/flows/<order_id>")

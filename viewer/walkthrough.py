@@ -174,10 +174,14 @@ def _flow_ids():
     return ids
 
 
+# The pages a walkthrough passes through: only they offer the way back to it.
+RESUME_ON = ("shop.checkout", "shop.order_result", "flows.flow", "flows.compare", "toss.success", "toss.fail")
+
+
 @bp.app_template_global()
 def walkthrough_active():
-    """True on other pages while this browser is in a walkthrough (the header offers the way back)."""
-    return has_request_context() and request.endpoint != "walkthrough.index" and SESSION in session
+    """True on the pages of a payment while this browser is in a walkthrough (they offer the way back)."""
+    return has_request_context() and request.endpoint in RESUME_ON and SESSION in session
 
 
 def columns():

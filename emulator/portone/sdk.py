@@ -145,12 +145,18 @@ def _origin(url):
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else "*"
 
 
+# The card companies' names (Korean, as PortOne's window shows them) in the reader's language, shown beside them.
+CARD_NAMES = {"366": _l("Shinhan Card"), "381": _l("KB Kookmin Card"), "365": _l("Samsung Card"),
+              "367": _l("Hyundai Card"), "361": _l("BC Card"), "368": _l("Lotte Card"), "371": _l("NH Card"),
+              "041": _l("Woori Card"), "044": _l("Hana Card")}
+
+
 @bp.get("/window/<imp_uid>")
 def window(imp_uid):
     row = store.get(imp_uid)
     if row is None:
         abort(404)
-    return render_template("portone/window.html", p=row, money=money, cards=store.CARDS,
+    return render_template("portone/window.html", p=row, money=money, cards=store.CARDS, card_names=CARD_NAMES,
                            method_label=METHOD_LABELS.get(row["pay_method"], row["pay_method"]),
                            merchant=current_app.config["EMULATOR_PORTONE_MERCHANT_NAME"],
                            target_origin=_origin(row["page_url"]), slow_seconds=_slow_seconds(),

@@ -198,7 +198,8 @@ def _window_page(payment_key, top_level):
         abort(404)
     data = window_data(payment_key, url_for("toss.decide", payment_key=payment_key), row["origin"], top_level)
     return render_template("toss/window.html", p=row, data=data, open=row["status"] == "READY",
-                           mid=store.KEY_SETS[row["key_set"]]["mid"])
+                           mid=store.KEY_SETS[row["key_set"]]["mid"], shop=urlsplit(row["origin"] or "").netloc,
+                           meaning=widget_texts()["methods"].get(row["requested_method"]))
 
 
 @bp.get("/window/<payment_key>")

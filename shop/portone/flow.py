@@ -138,10 +138,11 @@ def cancel(flow, imp_uid):
 def returned(flow, order, imp_uid, error_code, error_msg):
     """The browser came back (callback or redirect). Its success or error is only a hint: the shop asks PortOne."""
     if error_code:
-        flow.record("browser_error", msg("The payment window reported error %(code)s: %(message)s (not trusted "
+        flow.record("browser_error", msg("The payment window reported error %(code)s: “%(message)s” (not trusted "
                                          "either way: the shop asks PortOne)", code=str(error_code)[:40],
                                          message=str(error_msg)[:200]),
-                    phase="return", kind="browser", frm="browser", reported=True)
+                    phase="return", kind="browser", frm="browser", reported=True,
+                    exchange={"browser": {"error_code": str(error_code)[:40], "error_msg": str(error_msg)[:200]}})
     if imp_uid is None or imp_uid == "":
         if not error_code:
             flow.record("refused", msg("No imp_uid and no error: nothing to look up"), phase="verify",
@@ -157,7 +158,7 @@ def _hint(code, message):
         return None
     if code == "F400" and "결제포기" in str(message or ""):
         return msg("You closed PortOne's payment window, so nothing was charged. The order can still be paid.")
-    return msg("Nothing was charged: the payment window said \"%(error)s\". The order can still be paid.",
+    return msg("Nothing was charged: the payment window said “%(error)s”. The order can still be paid.",
                error=str(message or code)[:200])
 
 

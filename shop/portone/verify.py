@@ -78,13 +78,11 @@ def _by_status(order, payment, was_paid, refunded, verdict):
     if payment.vbank_issued:
         v = payment.vbank
         return verdict(Outcome.AWAITING_DEPOSIT, msg(
-            "A virtual account was issued: pay %(amount_won)s into %(bank)s %(number)s (holder %(holder)s) by "
+            "A virtual account was issued: pay %(amount_won)s into “%(bank)s” %(number)s (holder %(holder)s) by "
             "%(due)s. The order is paid when PortOne reports the deposit.", amount_won=order["amount"],
             bank=v["bank"], number=v["number"], holder=v["holder"], due=v["due"]), vbank=v)
     if payment.status == "failed":
-        return verdict(Outcome.DECLINED, msg("Not paid: PortOne reports that the payment failed (%(why)s). No "
-                                             "money was taken; the order can be paid again.",
-                                             why=payment.fail_reason or msg("no reason given")))
+        return verdict(Outcome.DECLINED, declined(payment.fail_reason))
     if payment.status == "cancelled" and was_paid:
         return verdict(Outcome.REFUNDED, msg("The payment was cancelled at PortOne after it was paid; the money "
                                              "went back to the buyer."))
@@ -95,6 +93,27 @@ def _by_status(order, payment, was_paid, refunded, verdict):
         return verdict(Outcome.OPEN, msg("PortOne has not completed this payment, so nothing was paid yet."))
     return verdict(Outcome.OPEN, msg("PortOne reports a status the shop does not know (%(status)s); nothing was "
                                      "changed.", status=repr(payment.status)))
+
+
+# PortOne passes on each PG's own failure text (Korean, free-form): a few well-known words give the
+# plain sentence; the PG's text is shown beside it, labelled as PortOne's message.
+DECLINE_WORDS = (
+    ("잔액", msg("The card company declined the payment: the balance or limit is not enough.")),
+    ("한도", msg("The card company declined the payment: the card's limit is exceeded.")),
+    ("유효하지", msg("The card company declined the payment: the card is not valid.")),
+    ("카드번호", msg("The card company declined the payment: the card number is wrong.")),
+    ("거절", msg("The card company refused the payment.")),
+)
+
+
+def declined(fail_reason):
+    """The order's reason for a failed payment: a plain sentence, then PortOne's own message (an i18n.msg())."""
+    text = str(fail_reason or "")
+    plain = next((words for key, words in DECLINE_WORDS if key in text), msg("The payment failed at the PG."))
+    if not text:
+        return msg("Not paid: %(plain)s No money was taken; the order can be paid again.", plain=plain)
+    return msg("Not paid: %(plain)s No money was taken; the order can be paid again. PortOne's message: "
+               "“%(pg_message)s”", plain=plain, pg_message=text)
 
 
 def mismatch(order, payment):

@@ -12,7 +12,11 @@ from ..orders import PAYABLE, Status
 from ..settle import Check, Outcome, Verdict
 from .client import PAYMENT_KEY
 
-METHODS = ("카드", "가상계좌", "간편결제", "휴대폰", "계좌이체", "문화상품권", "도서문화상품권", "게임문화상품권")
+# Toss's `method` values (Korean on the wire) and what each means, for readers of either language.
+METHODS = {"카드": msg("card"), "가상계좌": msg("virtual account"), "간편결제": msg("easy pay"),
+           "휴대폰": msg("mobile phone"), "계좌이체": msg("bank transfer"),
+           "문화상품권": msg("culture gift card"), "도서문화상품권": msg("book gift card"),
+           "게임문화상품권": msg("game gift card")}
 VIRTUAL_ACCOUNT = "가상계좌"
 UNSETTLED = tuple(s for s in PAYABLE if s != Status.AWAITING_DEPOSIT)   # an order the shop may still confirm
 
@@ -120,7 +124,8 @@ def before_confirm(order, redirect):
     unsettled = order["status"] in UNSETTLED
     checks.append(Check("check_not_settled", unsettled,
                         msg("Order is still open") if unsettled
-                        else msg("Order is already %(status)s", status=order["status"]),
+                        else msg("No change: the order is already %(status)s, so it is not confirmed again",
+                                 status=order["status"]),
                         "pending", order["status"]))
     return checks
 
@@ -157,10 +162,11 @@ def after_confirm(order, payment, payment_key=None):
         ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT"
                                             or payment.method == VIRTUAL_ACCOUNT)
         checks.append(Check("check_method", ok,
-                            msg("Method %(method)s fits status %(status)s", method=payment.method,
-                                status=payment.status) if ok
-                            else msg("Method %(method)s does not fit status %(status)s", method=payment.method,
-                                     status=payment.status),
+                            msg("Method “%(method)s” (%(meaning)s) fits status “%(status)s”",
+                                method=payment.method, meaning=METHODS[payment.method], status=payment.status) if ok
+                            else msg("Method “%(method)s” (%(meaning)s) does not fit status “%(status)s”",
+                                     method=payment.method, status=payment.status,
+                                     meaning=METHODS.get(payment.method) or msg("not a Toss method")),
                             VIRTUAL_ACCOUNT if payment.status == "WAITING_FOR_DEPOSIT" else "a Toss method",
                             payment.method))
     return checks

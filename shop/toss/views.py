@@ -4,6 +4,7 @@ Each route parses the request, records what arrived, and calls flow.py, which co
 payment back from Toss and settles the order.
 """
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import i18n
@@ -40,6 +41,14 @@ def toss_widget_script():
 def toss_client_key():
     """The widget's client key: public by design (the secret key never leaves the server)."""
     return current_app.config["TOSS_CLIENT_KEY"]
+
+
+@bp.app_template_global()
+def coupon_rules():
+    """Which coupon combinations the shop allows, in the reader's language (catalog.quote's rules)."""
+    return _("Up to %(count)s coupons per order, each once; their discounts add up (a percentage is taken from "
+             "the subtotal). A coupon may need a least order, may expire or be single-use, and the total must "
+             "stay at least %(min)s.", count=catalog.MAX_COUPONS, min=shop_views.money(catalog.MIN_AMOUNT))
 
 
 @bp.app_template_global()
@@ -98,8 +107,11 @@ def _refused(order, failed, status, reasons=None):
         text = REFUSALS.get(c.name)
         if text is not None:
             reasons.append(text % {"expected": _money(c.expected), "actual": _money(c.actual)})
+    rows = [{"name": c.name, "summary": c.summary,
+             "expected": _money(c.expected) if c.name == "check_amount" else i18n.render(c.expected),
+             "actual": _money(c.actual) if c.name == "check_amount" else i18n.render(c.actual)} for c in failed]
     return render_template("toss/refused.html", order=order, reasons=reasons or [i18n.render(verify.GENERIC)],
-                           failed=failed), status
+                           failed=rows), status
 
 
 def _money(value):

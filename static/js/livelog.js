@@ -80,8 +80,9 @@
             state.after = Math.max(state.after, step.id);
           });
           if (data.steps.length) state.lastNew = Date.now();
-          status.textContent = cfg.statuses[data.status] || data.status;
-          status.className = "live-status status-" + data.status;
+          var shown = data.shown || data.status;   // the server may say more than the status (a closed window)
+          status.textContent = cfg.statuses[shown] || shown;
+          status.className = "live-status status-" + shown;
           box.dataset.status = data.status;
           var idle = Date.now() - state.lastNew;
           if (cfg.final.indexOf(data.status) >= 0) {

@@ -57,7 +57,9 @@
 
   /* The server's verdict on what PortOne says, for the callback's {imp_uid, merchant_uid}. */
   function complete(orderId, rsp) {
-    Shop.report(orderId, "authenticate", "portone.window", "portone.window_done", {}, null, "portone")
+    var left = !!rsp.error_code;   // the buyer closed the window or it declined: the callback brings an error
+    Shop.report(orderId, "authenticate", "portone.window", left ? "portone.window_left" : "portone.window_done",
+                {code: rsp.error_code}, null, "portone")
       .then(function () {
         return Shop.report(orderId, "return", "portone.callback",
                            rsp.error_code ? "portone.callback_error" : "portone.callback_paid",
@@ -70,7 +72,9 @@
                                                     error_msg: rsp.error_msg || null});
       })
       .then(function (res) {
-        show(res.data.message || text.network, res.data.status);
+        // An order still open after an error in the window: nothing was charged (the server's message says why).
+        var shown = res.data.status === "pending" && left ? "not_charged" : res.data.status;
+        show(res.data.message || text.network, shown);
         links(res.data);
       })
       .catch(function () { show(text.network); })

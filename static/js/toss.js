@@ -10,7 +10,7 @@
   var payButton = $("toss-pay");
   var fixedBox = $("toss-coupon-fixed");
   var codeInput = $("toss-coupon-code");
-  var state = {code: "", quote: null, ready: false, busy: false, asked: 0};
+  var state = {codes: [], quote: null, ready: false, busy: false, asked: 0};
   var widget = null;
   var methods = null;
 
@@ -33,12 +33,31 @@
     return methods && methods.UPDATE_REASON ? methods.UPDATE_REASON.COUPON : undefined;
   }
 
-  /* The coupons the buyer asks for: the fixed one (checkbox) and an applied code. */
-  function wanted(fixed, code) {
-    var list = [];
-    if (fixed) list.push(fixedBox.value);
-    if (code) list.push(code);
-    return list;
+  /* The coupons the buyer asks for: the fixed one (checkbox) and the applied codes. */
+  function wanted(fixed, codes) {
+    return (fixed ? [fixedBox.value] : []).concat(codes);
+  }
+
+  /* The coupons the server granted, each with its discount and a button that removes it. */
+  function listCoupons(quote) {
+    var list = $("toss-coupon-list");
+    list.textContent = "";
+    (quote.lines || []).forEach(function (line) {
+      var li = document.createElement("li");
+      li.dataset.code = line.code;
+      var code = document.createElement("code");
+      code.textContent = line.code;
+      li.appendChild(code);
+      li.appendChild(document.createTextNode(" −" + money(line.discount) + " "));
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "toss-coupon-remove";
+      remove.textContent = text.coupon_remove;
+      remove.setAttribute("aria-label", text.coupon_remove + " " + line.code);
+      remove.addEventListener("click", function () { removeCoupon(line.code); });
+      li.appendChild(remove);
+      list.appendChild(li);
+    });
   }
 
   /* Ask the server to price the order. Resolves {quote} or {refused: message}; stale answers are dropped. */
@@ -59,6 +78,7 @@
     $("toss-subtotal").textContent = money(quote.subtotal);
     $("toss-discount").textContent = quote.discount ? "−" + money(quote.discount) : money(0);
     $("toss-total").textContent = money(quote.amount);
+    listCoupons(quote);
     if (methods) {
       methods.updateAmount(quote.amount, couponReason());
     } else if (widget) {
@@ -105,18 +125,36 @@
   fixedBox.addEventListener("change", function () {
     var ticked = fixedBox.checked;
     say("toss-coupon-message", "");
-    requote(wanted(ticked, state.code), function () { fixedBox.checked = !ticked; });
+    requote(wanted(ticked, state.codes), function () { fixedBox.checked = !ticked; });
   });
 
   function applyCode() {
     var code = codeInput.value.trim().toUpperCase();
-    var before = state.code;
+    if (!code) return;
+    if (state.codes.indexOf(code) >= 0 || (fixedBox.checked && code === fixedBox.value)) {
+      say("toss-coupon-message", text.coupon_twice.replace("__CODE__", code), "info");
+      return;
+    }
     say("toss-coupon-message", "");
-    requote(wanted(fixedBox.checked, code), function () { state.code = before; }).then(function (res) {
+    requote(wanted(fixedBox.checked, state.codes.concat([code])), function () {}).then(function (res) {
       if (res.quote) {
-        state.code = code;
-        say("toss-coupon-message", code ? text.coupon_applied.replace("__CODE__", code) : text.coupon_removed,
-            "info");
+        state.codes.push(code);
+        codeInput.value = "";
+        say("toss-coupon-message", text.coupon_applied.replace("__CODE__", code), "info");
+      }
+    });
+  }
+
+  function removeCoupon(code) {
+    if (code === fixedBox.value && fixedBox.checked) {
+      fixedBox.checked = false;
+    }
+    var codes = state.codes.filter(function (c) { return c !== code; });
+    say("toss-coupon-message", "");
+    requote(wanted(fixedBox.checked, codes), function () {}).then(function (res) {
+      if (res.quote) {
+        state.codes = codes;
+        say("toss-coupon-message", text.coupon_removed.replace("__CODE__", code), "info");
       }
     });
   }
@@ -128,7 +166,7 @@
   ["product", "quantity"].forEach(function (id) {
     $(id).addEventListener("change", function () {
       say("toss-coupon-message", "");
-      requote(wanted(fixedBox.checked, state.code));
+      requote(wanted(fixedBox.checked, state.codes));
     });
   });
 
@@ -165,7 +203,8 @@
       var order = r.data;
       document.dispatchEvent(new CustomEvent("flow:started", {detail: {pg: "toss", order_id: order.order_id}}));
       if (order.amount !== state.quote.amount) {
-        show({subtotal: order.subtotal, discount: order.discount, amount: order.amount, coupons: order.coupons});
+        show({subtotal: order.subtotal, discount: order.discount, amount: order.amount, coupons: order.coupons,
+              lines: state.quote.lines});
       }
       var params = {orderId: order.order_id, orderName: order.order_name,
                     successUrl: panel.dataset.successUrl, failUrl: panel.dataset.failUrl};
@@ -207,5 +246,5 @@
   } else {
     widget = window.PaymentWidget(panel.dataset.clientKey, $("order-form").dataset.customerKey);
   }
-  requote(wanted(fixedBox.checked, state.code));
+  requote(wanted(fixedBox.checked, state.codes));
 })();

@@ -14,6 +14,12 @@
     else status.textContent = root.dataset.doneText;
   }
 
+  // Framed: tell the SDK how tall the window is, so the frame leaves no empty area below it.
+  if (window.parent !== window) {
+    window.parent.postMessage({type: "portone-emulator:size", imp_uid: root.dataset.impUid,
+                               height: Math.ceil(root.getBoundingClientRect().bottom) + 16}, root.dataset.targetOrigin || "*");
+  }
+
   buttons.forEach(function (button) {
     button.addEventListener("click", function () {
       var outcome = button.dataset.outcome;

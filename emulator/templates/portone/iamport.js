@@ -81,8 +81,12 @@
       var impUid = res.body.imp_uid;
       state.listener = function (event) {
         var data = event.data;
-        if (event.origin !== origin || !data || data.type !== "portone-emulator:result" ||
-            data.imp_uid !== impUid) return;
+        if (event.origin !== origin || !data || data.imp_uid !== impUid) return;
+        if (data.type === "portone-emulator:size" && state.modal && typeof data.height === "number") {
+          state.modal.firstChild.style.height = Math.min(Math.max(data.height, 200), 640) + "px";
+          return;
+        }
+        if (data.type !== "portone-emulator:result") return;
         closeModal();
         if (data.redirect_url) window.location.href = data.redirect_url;
         else done(data.rsp);

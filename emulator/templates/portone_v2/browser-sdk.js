@@ -63,8 +63,12 @@
         var txId = res.body.txId;
         state.listener = function (event) {
           var data = event.data;
-          if (event.origin !== ORIGIN || !data || data.type !== "portone-emulator:result" ||
-              data.imp_uid !== txId) return;
+          if (event.origin !== ORIGIN || !data || data.imp_uid !== txId) return;
+          if (data.type === "portone-emulator:size" && state.modal && typeof data.height === "number") {
+            state.modal.firstChild.style.height = Math.min(Math.max(data.height, 200), 640) + "px";
+            return;
+          }
+          if (data.type !== "portone-emulator:result") return;
           closeModal();
           if (data.redirect_url) window.location.href = data.redirect_url;
           else resolve(data.rsp);

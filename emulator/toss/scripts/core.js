@@ -134,6 +134,9 @@ function openWindow(created, shape, resolve, reject, done) {
   var overlay = element("div", {position: "fixed", inset: "0", background: "rgba(0,0,0,.45)", zIndex: "2147483000",
                                 display: "flex", alignItems: "center", justifyContent: "center"});
   overlay.className = "toss-emu-overlay";
+  overlay.setAttribute("role", "dialog");
+  overlay.setAttribute("aria-modal", "true");
+  overlay.setAttribute("aria-label", TEXT.windowTitle);
   var frame = element("iframe", {width: "650px", height: "650px", maxWidth: "96vw", maxHeight: "92vh",
                                  border: "0", borderRadius: "12px", background: "#fff"});
   frame.title = TEXT.windowTitle;
@@ -146,6 +149,10 @@ function openWindow(created, shape, resolve, reject, done) {
     var d = event.data;
     if (event.origin !== EMULATOR_ORIGIN || !d || d.tosspayments !== true) return;
     if (d.windowId !== created.window_id) return;
+    if (d.type === "size") {   // the window's own height: no empty area below it
+      if (typeof d.height === "number") frame.style.height = Math.min(Math.max(d.height, 200), 650) + "px";
+      return;
+    }
     window.removeEventListener("message", onMessage);
     done();
     if (d.redirectUrl) {

@@ -7,6 +7,12 @@
   var buttons = document.querySelectorAll("[data-outcome]");
   var framed = window.parent !== window;
 
+  if (framed) {   // tell the SDK how tall the window is, so the frame leaves no empty area below it
+    window.parent.postMessage({tosspayments: true, window: "EMULATOR", type: "size", windowId: data.windowId,
+                               height: Math.ceil(document.querySelector(".toss-win").getBoundingClientRect().bottom) + 16},
+                              data.parentOrigin);
+  }
+
   function setBusy(busy) {
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = busy;
   }
