@@ -23,7 +23,7 @@ MARKER = re.compile(r"\[REDACTED:([A-Za-z0-9_.:-]+)\]")
 MONEY_HINTS = ("amount", "price", "total", "balance")
 
 # The only order fields a page or JSON answer may show (never pg_secret, vbank, customer_key).
-ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
+ORDER_FIELDS = ("id", "pg", "sdk", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
 LIST_COLUMNS = ("id", "pg", "order_name", "amount", "discount", "coupons", "status", "reason", "created_at")
