@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 TIMEOUT = 30
 
 
-def _attr(page, name):
+def attr(page, name):
     found = re.search(rf'{name}="([^"]*)"', page)
     return html.unescape(found.group(1)) if found else ""
 
@@ -49,7 +49,7 @@ class Browser:
     def setting(self, name):
         if self.page is None:
             self.open_checkout()
-        return _attr(self.page, name)
+        return attr(self.page, name)
 
     @property
     def csrf(self):

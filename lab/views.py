@@ -48,7 +48,8 @@ def run(attack):
     cfg = current_app.config
     site = request.host_url.rstrip("/")
     emulator = cfg.get("EMULATOR_URL") or site + "/emulator"
-    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]), cfg["TOSS_SECRET_KEY"])
+    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]),
+                      (cfg["TOSS_SECRET_KEY"], cfg.get("TOSS_API_SECRET_KEY")))
     result = attacks.run(chosen, site, records, float(cfg.get("LAB_SETTLE_S", attacks.SETTLE_S)))
     current_app.logger.info("attack lab: %s %s", chosen.id, result["verdict"])
     return jsonify(result)
