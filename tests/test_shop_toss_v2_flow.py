@@ -235,3 +235,30 @@ def test_bad_billing_input_gets_a_clear_4xx(site):
     assert bad.status_code == 400 and "no such plan" in bad.text
     assert site.post("/toss/billing/charges/order-nope/cancel", data={}).status_code == 404
     assert site.get("/toss/billing/success?reg=nope&customerKey=x&authKey=y").status_code == 404
+
+
+# --- the log, compare and walkthrough -------------------------------------------------------------------
+
+def test_compare_of_a_v1_and_a_v2_toss_flow_says_what_differs_between_the_sdks(site):
+    v1 = site.order("toss")
+    v2 = site.order("toss", sdk="v2")
+    for order in (v1, v2):
+        done = pay_v2(site, order, driver.CLIENT_KEY, "widget")
+        site.get(path_of(done["redirect_url"]))
+    page = site.get(f"/flows/compare?a={v1['order_id']}&b={v2['order_id']}").text
+    assert "updateAmount" in page and "setAmount({currency," in page and "widget secret key (test_gsk_)" in page
+    mixed = site.get(f"/flows/compare?b={v2['order_id']}").text
+    assert "setAmount({currency," not in mixed
+
+
+def test_billing_steps_are_explained_with_toss_doc_links(site):
+    reg = registered(site)
+    page = site.get(f"/flows/{reg['order_id']}").text
+    assert "exchanges the authKey for a billing key" in page
+    assert "docs.tosspayments.com/reference#authkey" in page
+
+
+def test_the_walkthrough_has_a_v2_path(site):
+    page = site.get("/walkthrough?toss_sdk=v2").text
+    assert 'id="toss2-panel"' in page and "wt-sdk-difference" in page and "widgets.setAmount" in page
+    assert 'id="toss-panel"' in site.get("/walkthrough?toss_sdk=v1").text

@@ -394,7 +394,7 @@ def compare():
     a_steps = flow_data(a)[1] if a else []
     b_steps = flow_data(b)[1] if b else []
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
-             "difference": str(explain.DIFFERENCES[p]),
+             "difference": explain.difference(p, a, b),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
     return render_template("flows/compare.html", a=order_summary(a) if a else None,
