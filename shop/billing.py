@@ -32,7 +32,8 @@ def quote(plan_id):
     plan = PLANS.get(plan_id) if isinstance(plan_id, str) else None
     if plan is None:
         return None
-    return catalog.Quote(product_id=plan_id, quantity=1, order_name=i18n.render(msg(plan["name"])),
+    name = plan["name"]   # an N_() message id: the order name is stored in the buyer's language
+    return catalog.Quote(product_id=plan_id, quantity=1, order_name=i18n.render(msg(name)),
                          subtotal=plan["price"], discount=0, amount=plan["price"], coupons=())
 
 
