@@ -262,3 +262,19 @@ def test_the_walkthrough_has_a_v2_path(site):
     page = site.get("/walkthrough?toss_sdk=v2").text
     assert 'id="toss2-panel"' in page and "wt-sdk-difference" in page and "widgets.setAmount" in page
     assert 'id="toss-panel"' in site.get("/walkthrough?toss_sdk=v1").text
+
+
+def test_reconcile_confirms_a_payment_window_order_with_the_api_secret_after_a_restart(site):
+    from tests.test_reconcile import reconcile, restarted
+    order = site.order("toss", sdk="v2-payment", pay_method="CARD")
+    done = pay_v2(site, order, API_CLIENT_KEY, "payment", method="CARD")   # /success never visited
+    registration = site.post("/toss/billing/registrations", json={}).json()   # window never finished
+    out = reconcile(restarted(site))
+    assert f"{order['order_id']} (Toss Payments): Waiting for the payment → Paid and verified" in out
+    assert driver.record(site, done["paymentKey"], secret=API_SECRET)["status"] == "DONE"
+    [confirm] = named(steps_of(site, order["order_id"]), "toss.confirm")
+    assert confirm["exchange"]["request"]["headers"]["Authorization"] == \
+        "Basic [REDACTED:TOSS_API_SECRET_KEY:base64]"
+    assert order_json(site, registration["order_id"])["status"] == "pending"   # young: left alone
+    reconcile(restarted(site), "--abandon-after", "0")
+    assert order_json(site, registration["order_id"])["status"] == "expired"
