@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request
 import i18n
 from i18n import msg
 
-from . import catalog, orders, steps
+from . import catalog, orders, settle, steps
 from .db import get_db, transaction
 from .views import customer_key
 
@@ -25,6 +25,9 @@ PLANS = {
     "plus": {"name": catalog.N_("Monthly plan (plus)"), "price": 29900},
     "declined": {"name": catalog.N_("Test plan the card company refuses"), "price": 10001},
 }
+
+
+PGS = ("toss", "portone")   # the providers whose automatic payments the page offers (their routes do the calls)
 
 
 def quote(plan_id):
@@ -62,13 +65,12 @@ def charge_order(pg, plan_id, customer):
     return order
 
 
-def save(customer, pg, billing, order_id):
-    """Keep (or replace) the customer's card for pg."""
+def save(customer, pg, key, card_company, card_number, order_id):
+    """Keep (or replace) the customer's card for pg: key is Toss's billingKey or PortOne's customer_uid."""
     with transaction() as db:
         db.execute("INSERT OR REPLACE INTO billing_keys (customer_key, pg, billing_key, card_company, card_number,"
                    " order_id, created_at) VALUES (?,?,?,?,?,?,?)",
-                   (customer, pg, billing.billing_key, billing.card_company, billing.card_number, order_id,
-                    time.time()))
+                   (customer, pg, key, card_company, card_number, order_id, time.time()))
 
 
 def key_of(customer, pg):
@@ -99,6 +101,18 @@ def owned(order_id, sdk):
     return order
 
 
+def reconcile_registration(flow, order, abandon_after):
+    """Reconcile of a card registration: it holds no payment, so only an unfinished one ends (EXPIRED) once it
+    is older than abandon_after seconds. Returns None, or 'waiting' while it may still be finished."""
+    if order["status"] != orders.Status.PENDING:
+        return None
+    if time.time() - order["created_at"] < abandon_after:
+        return "waiting"
+    settle.move(flow, order, (orders.Status.PENDING,), orders.Status.EXPIRED, msg(
+        "The card registration was not finished in time: no card is registered."))
+    return None
+
+
 def _log(order):
     rows = steps.for_order(order["id"]) if order is not None else []
     for s in rows:
@@ -112,7 +126,8 @@ def page(message=None, status=200):
     customer = customer_key()
     registrations = flows_of(customer, "billing-auth")
     charges = flows_of(customer, "billing")
-    return render_template("subscription.html", customer_key=customer, card=card_of(customer, "toss"),
+    return render_template("subscription.html", customer_key=customer,
+                           cards={pg: card_of(customer, pg) for pg in PGS},
                            plans=PLANS, registrations=registrations, charges=charges,
                            registration_log=_log(registrations[0] if registrations else None),
                            charge_log=_log(charges[0] if charges else None), message=message), status

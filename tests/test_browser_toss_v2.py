@@ -103,24 +103,24 @@ def test_the_wrong_key_family_is_shown_plainly(page):
 
 def register_card(page):
     page.goto(page.site.url + "/subscription?lang=en")
-    expect(page.locator("#no-card")).to_be_visible()
-    page.locator("#register-card").click()
+    expect(page.locator("#toss-no-card")).to_be_visible()
+    page.locator("#toss-register-card").click()
     page.frame_locator(WINDOW).get_by_role("button", name="Register the card").click()
     page.wait_for_url("**/subscription")
-    expect(page.locator("#card-number")).to_contain_text("43301234")
+    expect(page.locator("#toss-card-number")).to_contain_text("43301234")
 
 
 def test_subscription_register_charge_and_a_declined_charge(page):
     register_card(page)
     expect(page.locator("#registration-log")).to_contain_text("toss.issue_billing_key")
-    page.locator("#plan").select_option("basic")
-    page.locator("#charge").click()
+    page.locator("#toss-plan").select_option("basic")
+    page.locator("#toss-charge").click()
     first = page.locator("tr.charge").first
     expect(first).to_have_attribute("data-status", "paid")
     expect(first).to_contain_text("KRW 9,900")
     expect(page.locator("#charge-log")).to_contain_text("toss.charge_billing")
-    page.locator("#plan").select_option("declined")
-    page.locator("#charge").click()
+    page.locator("#toss-plan").select_option("declined")
+    page.locator("#toss-charge").click()
     expect(page.locator("tr.charge").first).to_have_attribute("data-status", "failed")
     expect(page.locator("tr.charge").first).to_contain_text("card company refused")
     page.locator("tr.charge[data-status=paid] .cancel-charge").click()

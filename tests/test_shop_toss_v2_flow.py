@@ -110,7 +110,7 @@ def register(site, outcome="approve"):
 def registered(site):
     reg, answer = register(site)
     page = site.get(path_of(answer["redirect_url"]))
-    assert page.status_code == 200 and 'id="card-number"' in page.text, page.text
+    assert page.status_code == 200 and 'id="toss-card-number"' in page.text, page.text
     return reg
 
 
@@ -183,7 +183,7 @@ def test_the_billing_key_never_reaches_a_page_json_or_step(site):
 def test_a_closed_or_failed_registration_registers_nothing(site):
     reg, answer = register(site, outcome="decline_invalid_card")
     page = site.get(path_of(answer["redirect_url"]))
-    assert 'id="no-card"' in page.text and "INVALID_CARD_NUMBER" in page.text
+    assert 'id="toss-no-card"' in page.text and "INVALID_CARD_NUMBER" in page.text
     assert order_json(site, reg["order_id"])["status"] == "failed"
     assert billing_keys(site) == []
     refused = site.post("/toss/billing/charge", data={"plan": "basic"})
@@ -207,7 +207,7 @@ def test_another_buyer_can_neither_use_nor_cancel_someone_elses_card(site, stran
     assert replay.status_code == 404
     assert billing_keys(site) == []
     # the victim's own return still works; then the stranger tries to charge and cancel
-    assert 'id="card-number"' in site.get(path_of(answer["redirect_url"])).text
+    assert 'id="toss-card-number"' in site.get(path_of(answer["redirect_url"])).text
     order_id, _ = charge(site, "basic")
     theirs = stranger.post("/toss/billing/charge", data={"plan": "basic", "customer_key": reg["customer_key"]})
     assert theirs.status_code == 400 and "No card is registered" in theirs.text

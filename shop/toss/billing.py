@@ -45,7 +45,7 @@ def register(flow, order, customer, sent_customer, auth_key):
         settle.move(flow, order, (Status.PENDING,), Status.FAILED, msg("Toss issued the billing key to another "
                                                                        "customer: it was not kept."))
         return msg("The billing key was issued to another customerKey: not kept")
-    billing.save(customer, "toss", card, order["id"])
+    billing.save(customer, "toss", card.billing_key, card.card_company, card.card_number, order["id"])
     flow.record("store_billing_key", msg("Stored the billing key on the server for customer %(customer_key)s "
                                          "(card %(card)s); it is never sent to the browser",
                                          customer_key=customer, card=card.card_number), phase="settle",

@@ -9,7 +9,7 @@ import time
 
 from i18n import msg
 
-from .. import orders, settle, steps
+from .. import billing, orders, settle, steps
 from ..http import PGError, PGNotFound, PGRefused, PGUnknown, trouble
 from ..orders import Status
 from . import client, verify
@@ -267,12 +267,8 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
     is cancelled). Returns None, or 'no_answer' / 'waiting' when the order was left as it was.
     """
     flow = flow_of(order["id"])
-    if order["sdk"] == "billing-auth":   # a card registration holds no payment: only an unfinished one ends
-        if order["status"] != Status.PENDING or time.time() - order["created_at"] < abandon_after:
-            return "waiting" if order["status"] == Status.PENDING else None
-        settle.move(flow, order, (Status.PENDING,), Status.EXPIRED, msg(
-            "The card registration was not finished in time: no card is registered."))
-        return None
+    if order["sdk"] == "billing-auth":   # a card registration holds no payment
+        return billing.reconcile_registration(flow, order, abandon_after)
     flow.record("reconcile", msg("Reconcile: the order is %(status)s; asking Toss what it knows about order "
                                  "%(order_id)s", status=order["status"], order_id=order["id"]), phase="settle",
                 to="toss")

@@ -260,7 +260,7 @@ def billing_registration():
 def billing_success():
     """requestBillingAuth's successUrl?customerKey&authKey: issue and keep the billing key, then the page."""
     order = shop_billing.owned(request.args.get("reg"), "billing-auth")
-    if order is None:
+    if order is None or order["pg"] != "toss":
         return shop_billing.page(i18n.render(msg("There is no such card registration for this buyer: nothing "
                                                  "was registered.")), 404)
     flow = toss.flow_of(order["id"])
@@ -283,7 +283,7 @@ def billing_fail():
     """requestBillingAuth's failUrl?code&message: the registration ends; nothing was registered."""
     back = client.fail_redirect(request.args)
     order = shop_billing.owned(request.args.get("reg"), "billing-auth")
-    if order is not None:
+    if order is not None and order["pg"] == "toss":
         flow = toss.flow_of(order["id"])
         flow.record("billing_fail", msg("Toss sent the buyer to the registration's failUrl with %(code)s: "
                                         "%(message)s", code=back.code or msg("(no code)"), message=back.message),
@@ -315,7 +315,7 @@ def billing_charge():
 def billing_cancel(order_id):
     """Cancel one of the buyer's paid charges at Toss (another buyer's charge is never found)."""
     order = shop_billing.owned(order_id, "billing")
-    if order is None:
+    if order is None or order["pg"] != "toss":
         return shop_billing.page(i18n.render(msg("There is no such charge for this buyer: nothing was "
                                                  "cancelled.")), 404)
     if order["status"] != Status.PAID:
