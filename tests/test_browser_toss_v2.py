@@ -129,3 +129,16 @@ def test_subscription_register_charge_and_a_declined_charge(page):
     with page.site.emulator.app_context():
         [key] = [r[0] for r in db.get_db().execute("SELECT billing_key FROM toss_billing_keys")]
     assert key not in page.content()
+
+
+def test_subscription_with_portone_registers_in_the_window_then_charges(page):
+    page.goto(page.site.url + "/subscription?lang=en")
+    expect(page.locator("#portone-no-card")).to_be_visible()
+    page.locator("#portone-register-card").click()
+    page.frame_locator("iframe.imp-emulator-window").locator('button[data-outcome="approve"]').click()
+    expect(page.locator("#portone-card-number")).to_be_visible()
+    page.locator("#portone-plan").select_option("basic")
+    page.locator("#portone-charge").click()
+    first = page.locator("tr.charge").first
+    expect(first).to_have_attribute("data-status", "paid")
+    expect(first).to_contain_text("PortOne")

@@ -183,6 +183,16 @@ EXPLANATIONS = {
                               "was charged."),
     "toss.cancel_request": _l("The buyer asked to cancel a paid charge; the shop cancels it at Toss."),
     "toss.cancel_failed": _l("Toss did not cancel the charge: the order stays as it was."),
+    "portone.billing_callback": _l("The page posts the registration window's callback; the shop asks PortOne for "
+                                   "the billing key under the customer_uid it chose itself."),
+    "portone.get_billing_key": _l("The server asks PortOne for the billing key kept under customer_uid (GET "
+                                  "/subscribe/customers/{customer_uid})."),
+    "portone.check_billing_key": _l("PortOne must keep a billing key under this registration's customer_uid."),
+    "portone.store_billing_key": _l("The shop keeps the customer_uid for this buyer; only the server charges with "
+                                    "it, using its API credentials."),
+    "portone.pay_again": _l("The server charges the registered card (POST /subscribe/payments/again): no window; "
+                            "a decline is code 0 with status failed."),
+    "portone.registration_webhook": _l("The webhook of a card registration's 0-won payment: nothing to settle."),
     "toss.show_settled": _l("The order was already settled: the result is shown again, nothing is "
                             "confirmed twice."),
     "shop.order_result": _l("The buyer sees the result page, which shows what the server decided."),
@@ -216,6 +226,10 @@ TOSS_REF = "https://docs.tosspayments.com/reference"
 # The PG's own page for an outbound call, by the path it was sent to (whatever the step's name).
 DOCS_BY_PATH = [
     ("portone", re.compile(r"/users/getToken$"), PORTONE_API + "auth?v=v1#post%20%2Fusers%2FgetToken"),
+    ("portone", re.compile(r"/subscribe/payments/again$"),
+     PORTONE_API + "subscribe?v=v1#post%20%2Fsubscribe%2Fpayments%2Fagain"),
+    ("portone", re.compile(r"/subscribe/customers/[^/]+$"),
+     PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D"),
     ("portone", re.compile(r"/payments/prepare"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare"),
     ("portone", re.compile(r"/payments/cancel$"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel"),
     ("portone", re.compile(r"/payments/find/"),
@@ -239,6 +253,10 @@ DOCS_BY_NAME = {
         PORTONE_API + "payment?v=v1#get%20%2Fpayments%2Ffind%2F%7Bmerchant_uid%7D%2F%7Bpayment_status%7D",
     "portone.prepare": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare",
     "portone.cancel": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel",
+    "portone.get_billing_key": PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D",
+    "portone.pay_again": PORTONE_API + "subscribe?v=v1#post%20%2Fsubscribe%2Fpayments%2Fagain",
+    "portone.check_billing_key": PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D",
+    "portone.billing_callback": "https://developers.portone.io/opi/ko/extra/billing/readme-v1?v=v1",
     "portone": "https://developers.portone.io/opi/ko/integration/start/v1/auth?v=v1",
     "portone.request_pay": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
     "portone.sdk": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
