@@ -292,7 +292,7 @@ DOCS_BY_NAME = {
 
 # A flow's verdict, derived from its order's status (the /flows filter).
 VERDICT_STATUSES = {
-    "ok": ("paid", "partially_refunded"),
+    "ok": ("paid", "partially_refunded", "registered"),
     "rejected": ("failed", "forged", "cancelled", "expired"),
     "open": ("pending", "awaiting_deposit", "unknown"),
 }

@@ -18,5 +18,5 @@ PROVIDER = Provider(
     emulator_path="/toss", docs="https://docs.tosspayments.com/reference",
     # The browser SDKs an order may use (orders.sdk); the first is the default. billing-auth and billing are
     # the subscription page's card registrations and charges (server-side, API keys).
-    extra={"sdks": ("v1", "v2", "v2-payment")},
+    extra={"sdks": ("v1", "v2", "v2-payment"), "live_sdk_v2": "https://js.tosspayments.com/v2/standard"},
 )

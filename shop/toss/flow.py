@@ -15,7 +15,6 @@ from ..orders import Status
 from . import client, verify
 
 PG = "Toss"
-PROVIDER_V2_SDK = "https://js.tosspayments.com/v2/standard"   # SDK v2 (widgets(), payment()) in live mode
 BUSY_TRIES = 5   # 409 IDEMPOTENT_REQUEST_PROCESSING: the same POST is still running at Toss
 ABANDON_AFTER_S = 30 * 60   # Toss expires an unfinished window after 30 minutes
 

@@ -11,7 +11,7 @@ import i18n
 from i18n import msg
 
 from .. import billing as shop_billing
-from .. import catalog, config, orders, settle, steps
+from .. import catalog, config, orders, providers, settle, steps
 from .. import views as shop_views
 from ..http import PGError
 from ..orders import Status
@@ -49,7 +49,7 @@ def toss_client_key():
 def toss_v2_script():
     """SDK v2 (widgets(), payment(), requestBillingAuth): Toss's CDN in live mode, the emulator's stand-in."""
     if config.mode("toss") == "live":
-        return toss.PROVIDER_V2_SDK
+        return providers.get("toss").extra["live_sdk_v2"]
     return config.sdk_url("toss", "/toss/v2/standard")
 
 
