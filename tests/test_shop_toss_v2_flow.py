@@ -278,3 +278,23 @@ def test_reconcile_confirms_a_payment_window_order_with_the_api_secret_after_a_r
     assert order_json(site, registration["order_id"])["status"] == "pending"   # young: left alone
     reconcile(restarted(site), "--abandon-after", "0")
     assert order_json(site, registration["order_id"])["status"] == "expired"
+
+
+def test_live_mode_reads_the_api_pair_from_the_environment_and_treats_its_secret_as_one(tmp_path, monkeypatch):
+    from app import create_app
+    from shop import config, redact
+    live = {"SHOP_DATABASE": str(tmp_path / "s.db"), "SECRET_KEY": "x", "MOUNT_EMULATOR": False, "TOSS_MODE": "live",
+            "TOSS_CLIENT_KEY": "test_gck_live0000", "TOSS_SECRET_KEY": "test_gsk_live0000"}
+    monkeypatch.setenv("TOSS_API_CLIENT_KEY", "test_ck_fromenv0000")
+    monkeypatch.setenv("TOSS_API_SECRET_KEY", "test_sk_fromenv0000")
+    app = create_app(live)
+    assert (app.config["TOSS_API_CLIENT_KEY"], app.config["TOSS_API_SECRET_KEY"]) == \
+        ("test_ck_fromenv0000", "test_sk_fromenv0000")
+    with app.test_request_context():
+        assert ("TOSS_API_SECRET_KEY", "test_sk_fromenv0000") in config.secret_values()
+        assert redact.text("key test_sk_fromenv0000") == "key [REDACTED:TOSS_API_SECRET_KEY]"
+    monkeypatch.delenv("TOSS_API_CLIENT_KEY")
+    monkeypatch.delenv("TOSS_API_SECRET_KEY")
+    without = create_app(dict(live, SHOP_DATABASE=str(tmp_path / "t.db")))   # optional in live mode
+    page = without.test_client().get("/?toss_sdk=v2").get_data(as_text=True)
+    assert 'data-api-client-key=""' in page and "https://js.tosspayments.com/v2/standard" in page
