@@ -23,8 +23,9 @@ def create_app(test_config=None, emulator_config=None):
     errors.init_app(app)
     i18n.init_app(app)
 
-    from shop import providers, reconcile, views
+    from shop import billing, providers, reconcile, views
     app.register_blueprint(views.bp)
+    app.register_blueprint(billing.bp)   # /subscription: automatic payments (each PG's routes do the calls)
     for provider in providers.all():   # each provider's routes: shop/<id>/views.py
         app.register_blueprint(importlib.import_module(f"shop.{provider.id}.views").bp)
     app.register_blueprint(reconcile.bp)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from standardwebhooks.webhooks import Webhook
 
-from .browser import Browser, Listener, with_query
+from .browser import Browser, Listener, attr, with_query
 from .records import PG_PAID
 
 SETTLE_S = 5.0   # how long a verdict waits for webhooks the PG sends on its own to land (LAB_SETTLE_S)
@@ -52,6 +52,7 @@ GROUPS = {
     "stranger": _l("A stranger acting on someone else's order"),
     "input": _l("Stored data and bad input"),
     "console": _l("The PG's console and webhooks"),
+    "billing": _l("Automatic payments"),
 }
 
 
@@ -174,8 +175,9 @@ class Run:
             "webhook-timestamp": str(int(moment.timestamp())),
             "webhook-signature": Webhook(secret).sign(msg_id, moment, text)})
 
-    def toss_window(self, order, amount=None, method="카드", outcome="approve", browser=None):
-        """What the widget's requestPayment and a click in the window do (updateAmount = another amount)."""
+    def toss_window(self, order, amount=None, method="카드", outcome="approve", browser=None, **sdk):
+        """What the widget's requestPayment and a click in the window do (updateAmount / setAmount = another
+        amount). sdk: what SDK v2 adds to the request (product: 'widget' for widgets())."""
         b = browser or self.browser
         amount = order["amount"] if amount is None else amount
         opened = b.post(b.emulator + "/toss/sdk/payments",
@@ -185,7 +187,7 @@ class Run:
                               "amount": amount, "orderId": order["order_id"], "orderName": order["order_name"],
                               "method": method, "successUrl": b.setting("data-success-url"),
                               "failUrl": b.setting("data-fail-url"), "customerName": "Mallory",
-                              "page_url": b.site + "/"})
+                              "page_url": b.site + "/", **sdk})
         if opened.status_code != 200:
             raise LabError(_("Toss's window did not open (HTTP %(status)s).", status=opened.status_code))
         key = opened.json()["paymentKey"]
@@ -315,6 +317,18 @@ def toss_update_amount(r):
     r.expect_payment("toss", got["paymentKey"], ["IN_PROGRESS"], _("the 1,000 won payment (never confirmed)"))
 
 
+def toss_set_amount(r):
+    order = r.order(_("the order"), "toss", sdk="v2")
+    got = r.toss_window(order, amount=1000, product="widget")
+    r.fact(r.browser.get(got["redirect_url"], _("Followed Toss's success URL (amount=1000)")).status_code == 400,
+           _("The shop refused the success URL whose amount is not the order's (HTTP 400)"))
+    edited = with_query(got["redirect_url"], amount=order["amount"])
+    r.not_5xx(r.browser.get(edited, _("Edited the success URL's amount to the order's %(amount)s and sent it",
+                                      amount=order["amount"])))
+    r.expect_order(order, ["pending", "failed"], _("15,000 won order, widgets.setAmount 1,000 won"))
+    r.expect_payment("toss", got["paymentKey"], ["IN_PROGRESS"], _("the 1,000 won payment (never confirmed)"))
+
+
 def toss_url_amount(r):
     order = r.order(_("the order"), "toss")
     got = r.toss_window(order)
@@ -362,6 +376,58 @@ def toss_order_swap(r):
     r.expect_order(dear, ["pending", "failed"], _("expensive order (89,000 won)"))
     r.expect_order(later, ["pending"], _("second expensive order"))
     r.expect_payment("toss", got["paymentKey"], ["DONE"], _("the cheap order's payment"))
+
+
+# --- automatic payments --------------------------------------------------------------------------------
+
+def _charged_order(r, resp):
+    """The order id of a charge, from the subscription page's redirect (…/subscription#order-<id>)."""
+    location = resp.headers.get("Location", "")
+    if resp.status_code != 303 or "#order-" not in location:
+        raise LabError(_("The shop did not charge the registered card (HTTP %(status)s).", status=resp.status_code))
+    return {"order_id": location.split("#order-", 1)[1]}
+
+
+def toss_billing_key_reuse(r):
+    victim = Browser(r.browser.site, r.steps)
+    page = victim.get("/subscription", _("The victim opened the subscription page")).text
+    reg = victim.post("/toss/billing/registrations", _("The victim started a card registration"), json={})
+    if reg.status_code != 201:
+        raise LabError(_("The shop did not open a card registration (HTTP %(status)s).", status=reg.status_code))
+    reg = reg.json()
+    opened = victim.post(victim.emulator + "/toss/sdk/billing-auths", _("The victim opened Toss's card window"),
+                         csrf=False, json={"clientKey": attr(page, "data-api-client-key"),
+                                           "customerKey": reg["customer_key"], "method": "CARD",
+                                           "successUrl": reg["success_url"], "failUrl": reg["fail_url"],
+                                           "page_url": victim.site + "/subscription"})
+    if opened.status_code != 200:
+        raise LabError(_("Toss's card window did not open (HTTP %(status)s).", status=opened.status_code))
+    decided = victim.post(f"{victim.emulator}/toss/billing/window/{opened.json()['window_id']}/decide",
+                          _("The victim registered the card in Toss's window"), csrf=False,
+                          json={"outcome": "approve"})
+    success = decided.json().get("redirect_url") if decided.status_code == 200 else None
+    if not success:
+        raise LabError(_("Toss's card window did not take the click (HTTP %(status)s).", status=decided.status_code))
+    stolen = r.browser.get(success, _("Opened the victim's return address (customerKey and authKey) in my session"))
+    r.fact(stolen.status_code == 404, _("The shop refused: that registration is not this buyer's (HTTP "
+                                        "%(status)s)", status=stolen.status_code))
+    victim.get(success, _("The victim came back from Toss's window"))
+    charge = victim.post("/toss/billing/charge", _("The victim was charged for the basic plan"),
+                         data={"plan": "basic"}, allow_redirects=False)
+    charged = _charged_order(r, charge)
+    theirs = r.browser.post("/toss/billing/charge", _("Asked the shop to charge the plan with the victim's "
+                                                      "customerKey and a guessed billing key"),
+                            data={"plan": "plus", "customer_key": reg["customer_key"], "customerKey":
+                                  reg["customer_key"], "billingKey": secrets.token_urlsafe(32)},
+                            allow_redirects=False)
+    r.fact(theirs.status_code == 400, _("The shop refused: this buyer has no registered card (HTTP %(status)s)",
+                                        status=theirs.status_code))
+    cancel = r.browser.post(f"/toss/billing/charges/{charged['order_id']}/cancel",
+                            _("Tried to cancel the victim's charge"), data={}, allow_redirects=False)
+    r.fact(cancel.status_code == 404, _("The shop refused: that charge is not this buyer's (HTTP %(status)s)",
+                                        status=cancel.status_code))
+    r.expect_order({"order_id": reg["order_id"]}, ["registered"], _("the victim's card registration"))
+    r.expect_order(charged, ["paid"], _("the victim's own charge (9,900 won)"))
 
 
 # --- replay ----------------------------------------------------------------------------------------------
@@ -824,6 +890,11 @@ ATTACKS = {a.id: a for a in [
               "back to 15,000."),
            _l("The shop refuses an amount that is not the order's, and confirms only the stored amount, which "
               "Toss refuses: nothing is charged."), toss_update_amount),
+    Attack("toss-set-amount", "amount", _l("Toss SDK v2: widgets.setAmount to a lower amount"),
+           _l("The browser calls setAmount with 1,000 won for a 15,000 won v2 order, pays, then edits the success "
+              "URL back to 15,000."),
+           _l("As with updateAmount: the shop refuses an amount that is not the order's, and confirms only the "
+              "stored amount, which Toss refuses: nothing is charged."), toss_set_amount),
     Attack("toss-url-amount", "amount", _l("Toss: tampered amount in the success URL"),
            _l("The buyer pays 15,000 won in the window, then changes amount= in the success URL to 100."),
            _l("The shop compares the URL's amount with the stored one before confirming, and does not confirm."),
@@ -867,6 +938,12 @@ ATTACKS = {a.id: a for a in [
            _l("Approve in the window but skip the confirm, then post PAYMENT_STATUS_CHANGED “DONE”."),
            _l("The shop reads the payment back: Toss says IN_PROGRESS, so the order stays unpaid."),
            toss_webhook_not_paid),
+    Attack("toss-billing-key-reuse", "billing", _l("Toss: charge someone else's registered card"),
+           _l("Another buyer registers a card; the attacker replays their return address (customerKey, authKey), "
+              "asks for a charge with their customerKey and a guessed billing key, and tries to cancel their charge."),
+           _l("The billing key never leaves the server and is found only by the session's own customer: every "
+              "attempt is refused and nothing is charged to the victim but their own order."),
+           toss_billing_key_reuse),
     Attack("coupon-not-granted", "coupon", _l("A coupon the server does not grant"),
            _l("Ask for an order with a made-up coupon, or send your own amount and discount."),
            _l("The server prices every order from its own products and coupons; the browser's numbers are "

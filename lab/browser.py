@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 TIMEOUT = 30
 
 
-def _attr(page, name):
+def attr(page, name):
     found = re.search(rf'{name}="([^"]*)"', page)
     return html.unescape(found.group(1)) if found else ""
 
@@ -51,7 +51,7 @@ class Browser:
     def setting(self, name):
         if self.page is None:
             self.open_checkout()
-        return _attr(self.page, name)
+        return attr(self.page, name)
 
     @property
     def csrf(self):

@@ -14,12 +14,13 @@ PG_PAID = {"portone": {"paid"}, "portone_v2": {"PAID", "PARTIAL_CANCELLED"}, "to
 
 
 class Records:
-    def __init__(self, site_url, emulator_url, portone_keys, toss_secret_key, portone_v2_secret=""):
+    def __init__(self, site_url, emulator_url, portone_keys, toss_secret_keys, portone_v2_secret=""):
         self.site = site_url.rstrip("/")
         self.emulator = emulator_url.rstrip("/")
         self.portone_keys = portone_keys          # (imp_key, imp_secret)
         self.portone_v2_auth = "PortOne " + portone_v2_secret
-        self.toss_auth = "Basic " + base64.b64encode(f"{toss_secret_key}:".encode()).decode()
+        # Toss's widget and API secret keys: a payment is read with the pair whose client key opened it.
+        self.toss_auths = ["Basic " + base64.b64encode(f"{key}:".encode()).decode() for key in toss_secret_keys if key]
         self.http = requests.Session()
         self._token = None
 
@@ -56,9 +57,12 @@ class Records:
 
     def toss(self, payment_key):
         """{status, amount (totalAmount), balance} as Toss has it, or None when it has none."""
-        resp = self.http.get(f"{self.emulator}/toss/v1/payments/{payment_key}", timeout=TIMEOUT,
-                             headers={"Authorization": self.toss_auth})
-        if resp.status_code != 200:
+        for auth in self.toss_auths:
+            resp = self.http.get(f"{self.emulator}/toss/v1/payments/{payment_key}", timeout=TIMEOUT,
+                                 headers={"Authorization": auth})
+            if resp.status_code == 200:
+                break
+        else:
             return None
         p = resp.json()
         return {"pg": "toss", "id": payment_key, "order_id": p.get("orderId"), "status": p.get("status"),

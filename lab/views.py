@@ -49,8 +49,8 @@ def run(attack):
     cfg = current_app.config
     site = cfg["SITE_URL"].rstrip("/")
     emulator = cfg.get("EMULATOR_URL") or site + "/emulator"
-    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]), cfg["TOSS_SECRET_KEY"],
-                      cfg["PORTONE_V2_API_SECRET"])
+    records = Records(site, emulator, (cfg["PORTONE_IMP_KEY"], cfg["PORTONE_IMP_SECRET"]),
+                      (cfg["TOSS_SECRET_KEY"], cfg.get("TOSS_API_SECRET_KEY")), cfg["PORTONE_V2_API_SECRET"])
     # A network attacker's copy of a webhook PortOne signed: the lab signs it with the emulator's secret.
     result = attacks.run(chosen, site, records, float(cfg.get("LAB_SETTLE_S", attacks.SETTLE_S)),
                          webhook_secret=cfg["PORTONE_V2_WEBHOOK_SECRET"])

@@ -43,7 +43,7 @@ def load(app, test_config=None):
     )
     for p in providers.all():
         cfg[f"{p.prefix}MODE"] = _env(f"{p.prefix}MODE", "emulator")
-        for key in p.live_keys:
+        for key in (*p.live_keys, *p.emulator_keys):   # emulator_keys beyond live_keys are optional live
             cfg[key] = _env(key)
         for key, default in p.extra.get("settings", {}).items():   # optional, in any mode
             cfg[key] = _env(key, default)
@@ -59,8 +59,8 @@ def load(app, test_config=None):
         for key in p.live_keys:
             if mode == "live" and not cfg.get(key):
                 raise ConfigError(f"{p.prefix}MODE=live needs {key} in .env or the environment")
-            if mode == "emulator":
-                cfg[key] = p.emulator_keys[key]
+        if mode == "emulator":
+            cfg.update(p.emulator_keys)
 
 
 def _instance_secret(app):

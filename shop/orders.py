@@ -22,6 +22,7 @@ class Status(StrEnum):
     FORGED = "forged"                      # a payment that did not match was refused (and cancelled); payable
     UNKNOWN = "unknown"                    # the PG's answer was lost; reconcile asks again
     EXPIRED = "expired"                    # given up: nobody paid in time; a later payment is refunded
+    REGISTERED = "registered"              # a card registration (no payment): the billing key is stored
 
 
 # May still be paid by a verified payment (the browser's word never makes an order terminal: a decline or a
@@ -32,7 +33,7 @@ SETTLED = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.CANCELLED)
 OPEN = (Status.PENDING, Status.AWAITING_DEPOSIT, Status.UNKNOWN)   # the outcome is not known yet
 # Where one checkout attempt ends for the page that follows it (a failed or refused order may still be
 # paid by another attempt).
-FINAL = (*SETTLED, Status.FAILED, Status.FORGED, Status.EXPIRED)
+FINAL = (*SETTLED, Status.FAILED, Status.FORGED, Status.EXPIRED, Status.REGISTERED)
 
 
 def new_id(now=None):

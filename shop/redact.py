@@ -14,6 +14,7 @@ SECRET_FIELDS = {
     "imp_key": "PORTONE_IMP_KEY", "imp_secret": "PORTONE_IMP_SECRET",
     "access_token": "access_token", "secret": "secret", "secretkey": "TOSS_SECRET_KEY",
     "password": "password", "card_number_full": "card_number",
+    "billingkey": "billingKey",
 }
 SECRET_HEADERS = {"authorization", "x-imptokenheader", "cookie", "set-cookie", "x-csrf-token"}
 

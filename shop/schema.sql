@@ -81,3 +81,16 @@ CREATE TABLE IF NOT EXISTS pg_cancels (
 );
 CREATE INDEX IF NOT EXISTS pg_cancels_order ON pg_cancels (order_id);
 CREATE INDEX IF NOT EXISTS pg_cancels_state ON pg_cancels (state);
+
+-- Cards registered for automatic payments (shop/billing.py): one per customer and PG. billing_key is a
+-- secret: it never reaches a page, a JSON answer or a step (redacted as [REDACTED:billingKey]).
+CREATE TABLE IF NOT EXISTS billing_keys (
+    customer_key TEXT NOT NULL,
+    pg           TEXT NOT NULL,
+    billing_key  TEXT NOT NULL,
+    card_company TEXT NOT NULL DEFAULT '',
+    card_number  TEXT NOT NULL DEFAULT '',   -- masked by the PG
+    order_id     TEXT NOT NULL REFERENCES orders (id),   -- the registration's flow
+    created_at   REAL NOT NULL,
+    PRIMARY KEY (customer_key, pg)
+);

@@ -38,6 +38,12 @@ BROWSER_SUMMARIES = {
     "toss.request_payment": catalog.N_("widget.requestPayment for %(amount_won)s (amount set by "
                                        "renderPaymentMethods/updateAmount from the server's price)"),
     "toss.rejection": catalog.N_("requestPayment was rejected: %(code)s “%(message)s”"),
+    "toss.request_payment_v2": catalog.N_("widgets.requestPayment for %(amount_won)s (amount set by "
+                                          "widgets.setAmount from the server's price)"),
+    "toss.payment_window": catalog.N_("payment().requestPayment with method %(method)s and amount "
+                                      "%(amount_won)s (the payment window, API client key)"),
+    "toss.billing_auth": catalog.N_("payment().requestBillingAuth for customer %(customer_key)s (card "
+                                    "registration window, API client key)"),
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -95,6 +101,7 @@ STATUS_TITLES = {
     orders.Status.FORGED: lazy_gettext("A payment that did not match was refused (it can be paid again)"),
     orders.Status.UNKNOWN: lazy_gettext("Outcome unknown: asking the PG again"),
     orders.Status.EXPIRED: lazy_gettext("Closed: not paid in time"),
+    orders.Status.REGISTERED: lazy_gettext("Card registered for automatic payments"),
 }
 
 
@@ -180,13 +187,20 @@ def create_order():
     return jsonify(order_view(order)), 201
 
 
-def place_order(pg, data):
-    """Price and store an order for pg from the buyer's request (product, quantity, coupons, buyer).
+def place_order(pg, data, sdk=None):
+    """Price and store an order for pg from the buyer's request (product, quantity, coupons, buyer, sdk).
 
-    Shared by POST /api/orders and the PG packages' own order routes. Returns (order, None), or
-    (None, a JSON refusal response).
+    Shared by POST /api/orders and the PG packages' own order routes. sdk: which browser SDK the page uses,
+    one of the provider's `sdks` (the first when not given); a server-side caller names its own. Returns
+    (order, None), or (None, a JSON refusal response).
     """
-    fields = {}
+    if sdk is None:
+        sdks = providers.get(pg).extra.get("sdks", ("",))
+        sdk = data.get("sdk") or sdks[0]
+        if sdk not in sdks:
+            return None, refused("BAD_FIELD", "%(field)s must be one of %(choices)s.", field="sdk",
+                                 choices=", ".join(sdks))
+    fields = {"sdk": sdk}
     for key, limit in (("pay_method", 20), ("buyer_name", 40), ("buyer_email", 64)):
         value = data.get(key, "")
         if not isinstance(value, str) or len(value) > limit:
@@ -222,7 +236,7 @@ def order_view(order):
             "order_name": order["order_name"], "subtotal": order["subtotal"], "discount": order["discount"],
             "coupons": [c for c in order["coupons"].split(",") if c], "status": order["status"],
             "pay_method": order["pay_method"], "buyer_name": order["buyer_name"],
-            "buyer_email": order["buyer_email"], "customer_key": order["customer_key"],
+            "buyer_email": order["buyer_email"], "customer_key": order["customer_key"], "sdk": order["sdk"],
             "reason": i18n.render(order["reason"])}
 
 

@@ -323,7 +323,7 @@ def test_checkout_page_carries_the_live_log_words_and_script(client):
     assert cfg["steps_url"] == "/api/flows/__ID__/steps" and cfg["flow_url"] == "/flows/__ID__"
     assert cfg["phases"]["server_auth"] == "Server auth" and cfg["actors"]["shop"] == "Shop server"
     assert cfg["words"]["reported"] == "reported by the browser, not verified"
-    assert set(cfg["final"]) == {"paid", "partially_refunded", "failed", "cancelled", "forged", "expired"}
+    assert set(cfg["final"]) == {"paid", "partially_refunded", "failed", "cancelled", "forged", "expired", "registered"}
     assert '<script src="/static/js/livelog.js"></script>' in html
     assert 'href="/flows"' in html and 'href="/flows/compare"' in html
 

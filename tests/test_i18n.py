@@ -309,6 +309,14 @@ def pages(site, lang):
     out.update({"toss result": f"/orders/{order['order_id']}", "toss flow": f"/flows/{order['order_id']}",
                 "fail": path_of(failed["redirect_url"]), "toss window": path_of(open_toss["window_url"])})
     out["compare both"] = f"/flows/compare?a={paid['order_id']}&b={order['order_id']}"
+    # Automatic payments: a card registered, a charge paid and one declined; then the Toss SDK v2 column.
+    reg = site.post("/toss/billing/registrations", json={}).json()
+    auth = toss_driver.billing_auth(site, reg["customer_key"], successUrl=reg["success_url"], failUrl=reg["fail_url"])
+    assert site.get(path_of(auth["redirect_url"])).ok
+    for plan in ("basic", "declined"):
+        assert site.post("/toss/billing/charge", data={"plan": plan}).ok
+    out.update({"subscription": "/subscription", "registration flow": f"/flows/{reg['order_id']}",
+                "registration json": f"/api/flows/{reg['order_id']}", "toss v2 checkout": "/?toss_sdk=v2"})
     for pg, oid in (("portone", paid["order_id"]), ("toss", order["order_id"]), ("toss declined", declined["order_id"]),
                     ("portone vbank", vbank["order_id"])):
         out[f"{pg} live feed"] = f"/api/flows/{oid}/steps"

@@ -17,6 +17,8 @@ from tests.drivers import toss as toss_driver
 EXPECTED = {
     "portone-tampered-amount": (["forged"], ["cancelled"], ("forged", "portone.check_amount")),
     "toss-update-amount": (["failed"], ["IN_PROGRESS"], ("failed", "toss.check_amount")),
+    "toss-set-amount": (["failed"], ["IN_PROGRESS"], ("failed", "toss.check_amount")),
+    "toss-billing-key-reuse": (["registered", "paid"], ["DONE"], None),
     "toss-url-amount": (["pending"], ["IN_PROGRESS"], ("pending", "toss.check_amount")),
     "portone-order-swap": (["paid", "pending"], ["paid"], ("pending", "portone.check_merchant_uid")),
     "toss-order-swap": (["paid", "failed", "pending"], ["DONE"], ("pending", "toss.check_order_id")),
@@ -86,7 +88,8 @@ def pg_payments(site, order):
             return []
         p = resp.json()
         return [{"id": p["id"], "status": p["status"], "amount": p["amount"]["total"]}]
-    resp = toss_driver.api(site, "GET", f"/v1/payments/orders/{order['id']}")
+    secret = toss_driver.API_SECRET if order["sdk"] in ("v2-payment", "billing") else toss_driver.WIDGET_SECRET
+    resp = toss_driver.api(site, "GET", f"/v1/payments/orders/{order['id']}", secret=secret)
     if resp.status_code == 404:
         return []
     p = resp.json()
@@ -273,3 +276,14 @@ def test_the_attacker_imports_neither_the_shop_nor_the_emulator():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
         assert not [m for m in names if m.split(".")[0] in ("shop", "emulator", "app")], path.name
+
+
+def test_the_billing_key_attack_never_shows_the_victims_billing_key(site):
+    result = run(site, "toss-billing-key-reuse")
+    from emulator import db
+    with site.emulator.app_context():
+        [key] = [r[0] for r in db.get_db().execute("SELECT billing_key FROM toss_billing_keys")]
+        charges = db.get_db().execute("SELECT status FROM toss_payments").fetchall()
+    assert [c[0] for c in charges] == ["DONE"]     # the victim's own charge, and nothing else
+    assert key not in str(result)
+    assert {s["status"] for s in result["steps"] if "guessed billing key" in s["action"]} == {400}

@@ -36,6 +36,26 @@ ACTOR_NAMES = {
     "shop": _l("Shop server"),
 }
 
+# What differs between Toss SDK v1 and v2 in each phase (the compare page's line for two Toss flows, and the
+# walkthrough's v2 path).
+TOSS_SDK_DIFFERENCES = {
+    "order": _l("Both SDKs: the server prices and stores the order first; v2 orders also remember which key pair "
+                "the page used (widget keys for widgets(), API keys for payment())."),
+    "checkout": _l("v1: PaymentWidget(clientKey, customerKey) and renderPaymentMethods(selector, amount), coupons "
+                   "through updateAmount; v2: TossPayments(clientKey).widgets({customerKey}) and setAmount({currency, "
+                   "value}) before rendering and after each coupon, or payment().requestPayment with the amount."),
+    "authenticate": _l("Both SDKs open the same Toss window; v2's payment() opens it without the widget."),
+    "return": _l("Both SDKs: successUrl?paymentType&orderId&paymentKey&amount or failUrl?code&message; without the "
+                 "URLs, v2 resolves its promise with amount as {currency, value}."),
+    "server_auth": _l("v1 and v2 widgets: the widget secret key (test_gsk_); v2's payment window and billing: the API "
+                      "secret key (test_sk_). Toss refuses the other family's secret."),
+    "approve": _l("Both SDKs: the same POST /v1/payments/confirm, with the secret key of the pair that opened the "
+                  "payment."),
+    "verify": _l("The same checks for every SDK: the redirect's amount before confirm, Toss's answer after it."),
+    "notify": _l("The same webhooks for every SDK (a billing charge sends none)."),
+    "settle": _l("The same settling and cancels; a cancel uses the secret key of the payment's pair."),
+}
+
 # What differs between the two PGs in each phase (the compare page's middle line).
 DIFFERENCES = {
     "order": _l("Both: the server prices the order and stores it before the SDK is called; "
@@ -79,13 +99,6 @@ DIFFERENCES_V1_V2 = {
     "settle": _l("V1: POST /payments/cancel {imp_uid, checksum}; V2: POST /payments/{paymentId}/cancel "
                  "{currentCancellableAmount} (a virtual account needs refundAccount)."),
 }
-
-
-def difference(pg_a, pg_b, phase):
-    """The compare page's middle line for two flows: V1 vs V2 when both are PortOne, else PortOne vs Toss."""
-    if {pg_a, pg_b} == {"portone", "portone_v2"}:
-        return DIFFERENCES_V1_V2[phase]
-    return DIFFERENCES[phase]
 
 
 # One plain line per step, keyed by step name prefix (the longest matching key wins).
@@ -204,6 +217,38 @@ EXPLANATIONS = {
     "toss.deposit_too_early": _l("The deposit notice came before the shop saved the payment's secret: "
                                  "answered non-200 so Toss sends it again."),
     "toss.auth": _l("No token to fetch: every call to Toss carries Basic base64(secret key + ':')."),
+    "toss.start_registration": _l("The buyer asks the shop to register a card for automatic payments; the shop "
+                                  "opens a registration flow for this session's customerKey."),
+    "toss.billing_auth": _l("The page calls payment().requestBillingAuth with the API client key: Toss's card "
+                            "registration window opens."),
+    "toss.billing_redirect": _l("Toss sent the buyer back with customerKey and authKey; the shop checks the "
+                                "customerKey is this buyer's before using the authKey."),
+    "toss.billing_fail": _l("The card registration failed or was cancelled in Toss's window: no billing key."),
+    "toss.check_registration_open": _l("A registration is used once: only an open one may issue a billing key."),
+    "toss.check_customer_key": _l("The customerKey in the return address must be this session's: another "
+                                  "buyer's authKey is never exchanged."),
+    "toss.check_auth_key": _l("Without an authKey there is nothing to exchange for a billing key."),
+    "toss.check_billing_customer": _l("The billing key Toss issued must belong to this buyer's customerKey."),
+    "toss.issue_billing_key": _l("The server exchanges the authKey for a billing key (API secret key); the key "
+                                 "is a secret, redacted in the log."),
+    "toss.store_billing_key": _l("The billing key is kept on the server only, found by the session's customer; "
+                                 "it is never sent to a browser."),
+    "toss.charge_billing": _l("The server charges the registered card (POST /v1/billing/{billingKey}) with an "
+                              "Idempotency-Key: no buyer, no window, DONE at once."),
+    "toss.charge_refused": _l("Toss refused the charge (for example a declined card): the order fails, nothing "
+                              "was charged."),
+    "toss.cancel_request": _l("The buyer asked to cancel a paid charge; the shop cancels it at Toss."),
+    "toss.cancel_failed": _l("Toss did not cancel the charge: the order stays as it was."),
+    "portone.billing_callback": _l("The page posts the registration window's callback; the shop asks PortOne for "
+                                   "the billing key under the customer_uid it chose itself."),
+    "portone.get_billing_key": _l("The server asks PortOne for the billing key kept under customer_uid (GET "
+                                  "/subscribe/customers/{customer_uid})."),
+    "portone.check_billing_key": _l("PortOne must keep a billing key under this registration's customer_uid."),
+    "portone.store_billing_key": _l("The shop keeps the customer_uid for this buyer; only the server charges with "
+                                    "it, using its API credentials."),
+    "portone.pay_again": _l("The server charges the registered card (POST /subscribe/payments/again): no window; "
+                            "a decline is code 0 with status failed."),
+    "portone.registration_webhook": _l("The webhook of a card registration's 0-won payment: nothing to settle."),
     "toss.show_settled": _l("The order was already settled: the result is shown again, nothing is "
                             "confirmed twice."),
     "shop.order_result": _l("The buyer sees the result page, which shows what the server decided."),
@@ -238,6 +283,10 @@ TOSS_REF = "https://docs.tosspayments.com/reference"
 # The PG's own page for an outbound call, by the path it was sent to (whatever the step's name).
 DOCS_BY_PATH = [
     ("portone", re.compile(r"/users/getToken$"), PORTONE_API + "auth?v=v1#post%20%2Fusers%2FgetToken"),
+    ("portone", re.compile(r"/subscribe/payments/again$"),
+     PORTONE_API + "subscribe?v=v1#post%20%2Fsubscribe%2Fpayments%2Fagain"),
+    ("portone", re.compile(r"/subscribe/customers/[^/]+$"),
+     PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D"),
     ("portone", re.compile(r"/payments/prepare"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare"),
     ("portone", re.compile(r"/payments/cancel$"), PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel"),
     ("portone", re.compile(r"/payments/find/"),
@@ -248,6 +297,8 @@ DOCS_BY_PATH = [
     ("portone_v2", re.compile(r"/payments/[^/]+/cancel$"),
      PORTONE_V2_API + "#post%20%2Fpayments%2F%7BpaymentId%7D%2Fcancel"),
     ("portone_v2", re.compile(r"/payments/[^/]+$"), PORTONE_V2_API + "#get%20%2Fpayments%2F%7BpaymentId%7D"),
+    ("toss", re.compile(r"/v1/billing/authorizations/issue$"), TOSS_REF + "#authkey로-카드-빌링키-발급"),
+    ("toss", re.compile(r"/v1/billing/[^/]+$"), TOSS_REF + "#카드-자동결제-승인"),
     ("toss", re.compile(r"/v1/payments/confirm$"), TOSS_REF + "#결제-승인"),
     ("toss", re.compile(r"/v1/payments/orders/[^/]+$"), TOSS_REF + "#orderid로-결제-조회"),
     ("toss", re.compile(r"/v1/payments/[^/]+/cancel$"), TOSS_REF + "#결제-취소"),
@@ -264,6 +315,10 @@ DOCS_BY_NAME = {
         PORTONE_API + "payment?v=v1#get%20%2Fpayments%2Ffind%2F%7Bmerchant_uid%7D%2F%7Bpayment_status%7D",
     "portone.prepare": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fprepare",
     "portone.cancel": PORTONE_API + "payment?v=v1#post%20%2Fpayments%2Fcancel",
+    "portone.get_billing_key": PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D",
+    "portone.pay_again": PORTONE_API + "subscribe?v=v1#post%20%2Fsubscribe%2Fpayments%2Fagain",
+    "portone.check_billing_key": PORTONE_API + "subscribe?v=v1#get%20%2Fsubscribe%2Fcustomers%2F%7Bcustomer_uid%7D",
+    "portone.billing_callback": "https://developers.portone.io/opi/ko/extra/billing/readme-v1?v=v1",
     "portone": "https://developers.portone.io/opi/ko/integration/start/v1/auth?v=v1",
     "portone.request_pay": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
     "portone.sdk": "https://developers.portone.io/sdk/ko/v1-sdk/javascript-sdk/payrq?v=v1",
@@ -283,6 +338,13 @@ DOCS_BY_NAME = {
     "toss.sdk": "https://docs.tosspayments.com/reference/widget-sdk",
     "toss.request_payment": "https://docs.tosspayments.com/reference/widget-sdk#requestpayment결제-정보",
     "toss.rejection": "https://docs.tosspayments.com/reference/widget-sdk#requestpayment결제-정보",
+    "toss.issue_billing_key": TOSS_REF + "#authkey로-카드-빌링키-발급",
+    "toss.charge_billing": TOSS_REF + "#카드-자동결제-승인",
+    "toss.charge_refused": TOSS_REF + "#카드-자동결제-승인",
+    "toss.billing_auth": "https://docs.tosspayments.com/sdk/v2/js#paymentrequestbillingauth",
+    "toss.store_billing_key": "https://docs.tosspayments.com/guides/v2/billing/integration",
+    "toss.start_registration": "https://docs.tosspayments.com/guides/v2/billing/integration",
+    "toss.billing_redirect": "https://docs.tosspayments.com/guides/v2/billing/integration",
     "toss.confirm": TOSS_REF + "#결제-승인",
     "toss.get_payment": TOSS_REF + "#paymentkey로-결제-조회",
     "toss.find_payment": TOSS_REF + "#orderid로-결제-조회",
@@ -300,7 +362,7 @@ DOCS_BY_NAME = {
 
 # A flow's verdict, derived from its order's status (the /flows filter).
 VERDICT_STATUSES = {
-    "ok": ("paid", "partially_refunded"),
+    "ok": ("paid", "partially_refunded", "registered"),
     "rejected": ("failed", "forged", "cancelled", "expired"),
     "open": ("pending", "awaiting_deposit", "unknown"),
 }
@@ -312,6 +374,17 @@ def verdict_of(status):
         if status in statuses:
             return verdict
     return "open"
+
+
+def difference(phase, a, b):
+    """The compare page's line for a phase of two orders' flows: PortOne V1 against V2, Toss SDK v1 against v2,
+    else PortOne against Toss."""
+    pgs = {a["pg"], b["pg"]} if a is not None and b is not None else set()
+    if pgs == {"portone", "portone_v2"}:
+        return str(DIFFERENCES_V1_V2[phase])
+    if pgs == {"toss"}:
+        return str(TOSS_SDK_DIFFERENCES[phase])
+    return str(DIFFERENCES[phase])
 
 
 def _by_prefix(table, name):

@@ -24,7 +24,7 @@ MARKER = re.compile(r"\[REDACTED:([A-Za-z0-9_.:-]+)\]")
 MONEY_HINTS = ("amount", "price", "total", "balance")
 
 # The only order fields a page or JSON answer may show (never pg_secret, vbank, customer_key).
-ORDER_FIELDS = ("id", "pg", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
+ORDER_FIELDS = ("id", "pg", "sdk", "product_id", "quantity", "order_name", "subtotal", "discount", "amount",
                 "pay_method", "buyer_name", "buyer_email", "status", "pg_payment_id", "reason",
                 "created_at", "updated_at", "paid_at")
 LIST_COLUMNS = ("id", "pg", "product_id", "quantity", "order_name", "amount", "discount", "coupons", "status",
@@ -429,7 +429,7 @@ def compare():
     a_order, a_steps = flow_data(a)[:2] if a else (None, [])
     b_order, b_steps = flow_data(b)[:2] if b else (None, [])
     rows = [{"phase": p, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
-             "difference": str(explain.difference(a and a["pg"], b and b["pg"], p)),
+             "difference": explain.difference(p, a, b),
              "a": [s for s in a_steps if s["phase"] == p], "b": [s for s in b_steps if s["phase"] == p]}
             for p in steps.PHASES]
     return render_template("flows/compare.html", a=a_order, b=b_order, rows=rows, recent=picks,

@@ -17,6 +17,8 @@ from shop import views as shop_views
 from shop.db import get_db
 from shop.portone_v2.views import portone_version
 
+from shop.toss.views import toss_sdk
+
 from . import explain
 
 bp = Blueprint("walkthrough", __name__)
@@ -68,6 +70,14 @@ PLAN = {
                "toss": _l("PAYMENT_STATUS_CHANGED (or DEPOSIT_CALLBACK for a virtual account).")},
     "settle": {"portone": _l("Paid, or cancelled at PortOne after a forgery (POST /payments/cancel)."),
                "toss": _l("Paid, or cancelled at Toss (POST /v1/payments/{paymentKey}/cancel).")},
+}
+
+# Before a phase, for Toss with SDK v2 (/walkthrough?toss_sdk=v2): what it does instead.
+PLAN_TOSS_V2 = {
+    "order": _l("The order id becomes Toss's orderId; the server's amount goes to widgets.setAmount."),
+    "checkout": _l("widgets.requestPayment with orderId, orderName, successUrl and failUrl (or payment()."
+                   "requestPayment with the amount, without the widget)."),
+    "server_auth": _l("No token: Basic auth with the secret key of the order's key pair on every call."),
 }
 
 # After a phase, per PG: what to notice in the recorded steps.
@@ -225,9 +235,12 @@ def index():
     if SESSION not in session:
         session[SESSION] = time.time()
     ids = _flow_ids()
+    v2 = toss_sdk() == "v2"
     phases = [{"phase": p, "number": i, "title": explain.phase_title(p), "hint": str(explain.PHASE_HINTS[p]),
                "before": str(BEFORE[p]),
-               "plan": {pg: str(PLAN[p][pg]) for pg in providers.ids()},
+               "plan": {pg: str(PLAN_TOSS_V2.get(p, PLAN[p][pg]) if pg == "toss" and v2 else PLAN[p][pg])
+                        for pg in providers.ids()},
+               "sdk_difference": str(explain.TOSS_SDK_DIFFERENCES[p]) if v2 else "",
                "notice": {pg: str(NOTICE[p][pg]) for pg in providers.ids()}}
               for i, p in enumerate(steps.PHASES, 1)]
     return render_template("walkthrough/index.html", phases=phases, pgs=columns(), products=catalog.PRODUCTS,

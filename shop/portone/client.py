@@ -225,3 +225,26 @@ def prepare(merchant_uid, amount):
                      amount_won=amount, merchant_uid=merchant_uid),
                  json_body={"merchant_uid": merchant_uid, "amount": amount})
     return _response(resp, "prepare")
+
+
+def billing_key(customer_uid):
+    """GET /subscribe/customers/{customer_uid}: the billing key PortOne keeps under customer_uid
+    ({customer_uid, card_name, card_number, ...}). Raises PGNotFound when there is none."""
+    resp = _call("get_billing_key", "GET", f"/subscribe/customers/{_seg(customer_uid)}",
+                 msg("The shop asked PortOne for the billing key of customer_uid %(customer_uid)s",
+                     customer_uid=customer_uid))
+    key = _response(resp, "billing key")
+    if not isinstance(key, dict) or key.get("customer_uid") != customer_uid:
+        raise PGUnknown("billing key", 200, 0, "the answer held no billing key")
+    return key
+
+
+def pay_again(customer_uid, merchant_uid, amount, name):
+    """POST /subscribe/payments/again: charge the card kept under customer_uid, from the server. Returns the
+    Payment (a decline is code 0 with status failed, as PortOne answers a refused billing payment)."""
+    resp = _call("pay_again", "POST", "/subscribe/payments/again",
+                 msg("The shop charged the card of customer_uid %(customer_uid)s %(amount_won)s for order "
+                     "%(merchant_uid)s", customer_uid=customer_uid, amount_won=amount, merchant_uid=merchant_uid),
+                 json_body={"customer_uid": customer_uid, "merchant_uid": merchant_uid, "amount": amount,
+                            "name": name})
+    return payment_from(_response(resp, "pay again"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from i18n import msg
 
-from .. import orders, settle, steps
+from .. import billing, orders, settle, steps
 from ..http import PGError, PGNotFound, PGRefused, PGUnknown, trouble
 from ..orders import Status
 from . import client, verify
@@ -200,6 +200,10 @@ def webhook(named, imp_uid):
                                                       "order)", imp_uid=imp_uid), phase="notify", kind="http_in",
                                        frm="portone")
     flow = flow_of(paid_for["id"])
+    if paid_for["sdk"] == "billing-auth":
+        flow.record("registration_webhook", msg("A card registration's payment (it issued the billing key): "
+                                                "nothing to settle"), phase="notify")
+        return Answer(paid_for, 200, "CARD_REGISTRATION")
     with steps.bound(flow):
         return settle_from(flow, paid_for, payment)
 
@@ -228,6 +232,8 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
     payment is cancelled). A payable order with no completed payment is given up (EXPIRED) once it is older
     than abandon_after seconds. Returns None, or 'no_answer' / 'waiting' when left as it was."""
     flow = flow_of(order["id"])
+    if order["sdk"] == "billing-auth":   # a card registration: its 0-won issue payment settles nothing
+        return billing.reconcile_registration(flow, order, abandon_after)
     flow.record("reconcile", msg("Reconcile: the order is %(status)s; asking PortOne for its payments by "
                                  "merchant_uid", status=order["status"]), phase="settle", to="portone")
     try:
@@ -250,6 +256,8 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
 
 def holdings(order):
     """For `flask audit`: [(payment id, won the PG holds for it, 'paid' | 'awaiting_deposit')] for the order."""
+    if order["sdk"] == "billing-auth":
+        return []   # a card registration: its issue payment holds no money
     return [(p.imp_uid, p.cancellable if p.status == "paid" else p.amount,
              "paid" if p.status == "paid" else "awaiting_deposit")
             for p in client.payments_of(order["id"])

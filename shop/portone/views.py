@@ -1,4 +1,5 @@
-"""Routes of the shop's PortOne (I'mport V1) flow: order + pre-registration, callback, redirect, webhook.
+"""Routes of the shop's PortOne (I'mport V1) flow: order + pre-registration, callback, redirect, webhook, and the
+subscription page's /portone/billing/* (card registration in the window, charges, cancels).
 
 Each route parses the request, records what arrived, and calls flow.py, which reads the payment back
 from PortOne and settles the order.
@@ -12,10 +13,13 @@ from flask_babel import lazy_gettext as _l
 import i18n
 from i18n import msg
 
+from .. import billing as shop_billing
 from .. import config, orders, privacy, steps
 from .. import views as shop_views
 from ..catalog import N_
+from ..orders import Status
 from ..security import csrf_exempt
+from . import billing
 from . import flow as portone
 
 bp = Blueprint("portone", __name__)
@@ -156,3 +160,76 @@ def _json(answer):
     if answer.error:
         body["error"] = answer.error
     return jsonify(body), answer.http_status
+
+
+# --- automatic payments (the subscription page) -------------------------------------------------------
+
+@bp.post("/portone/billing/registrations")
+def billing_registration():
+    """Open a card registration: its flow, and what IMP.request_pay needs (customer_uid chosen here)."""
+    order = shop_billing.start_registration("portone", shop_views.customer_key())
+    return jsonify(order_id=order["id"], merchant_uid=order["id"], customer_uid=billing.customer_uid_of(order),
+                   name=order["order_name"], pg=billing.PG, amount=0), 201
+
+
+@bp.post("/portone/billing/registered")
+def billing_registered():
+    """The registration window's callback {imp_uid, merchant_uid[, error_code, error_msg]} (the browser's word):
+    the server asks PortOne for the billing key it chose for this registration."""
+    data = shop_views.json_body()
+    if data is None:
+        return shop_views.refused("BAD_REQUEST", N_("Send a JSON object."))
+    order = shop_billing.owned(data.get("merchant_uid"), "billing-auth")
+    if order is None or order["pg"] != "portone":
+        return shop_views.refused("NOT_FOUND", N_("There is no such card registration for this buyer: nothing was "
+                                                  "registered."), 404)
+    flow = portone.flow_of(order["id"])
+    flow.record("billing_callback", msg("The page posted the registration window's result (the browser's word, to "
+                                        "be checked with PortOne)"), phase="return", kind="http_in", frm="browser",
+                exchange={"request": {"method": "POST", "url": request.path, "body": data}})
+    if data.get("error_code"):
+        billing.registration_failed(flow, order, str(data.get("error_code"))[:40], str(data.get("error_msg"))[:200])
+        return jsonify(status=orders.get(order["id"])["status"], registered=False), 200
+    imp_uid = data.get("imp_uid") if isinstance(data.get("imp_uid"), str) else ""
+    with steps.bound(flow):
+        problem = billing.register(flow, order, imp_uid[:64])
+    now = orders.get(order["id"])
+    if problem is not None:
+        return jsonify(status=now["status"], registered=False, message=i18n.render(problem)), 409
+    return jsonify(status=now["status"], registered=True), 200
+
+
+@bp.post("/portone/billing/charge")
+def billing_charge():
+    """Charge the buyer's registered card for a plan, from the server (the browser sends only the plan)."""
+    customer = shop_views.customer_key()
+    uid = shop_billing.key_of(customer, "portone")
+    if uid is None:
+        return shop_billing.page(i18n.render(msg("No card is registered for automatic payments: register one "
+                                                 "first. Nothing was charged.")), 400)
+    order = shop_billing.charge_order("portone", request.form.get("plan"), customer)
+    if order is None:
+        return shop_billing.page(i18n.render(msg("There is no such plan. Nothing was charged.")), 400)
+    flow = portone.flow_of(order["id"])
+    with steps.bound(flow):
+        billing.charge(flow, order, uid)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
+
+
+@bp.post("/portone/billing/charges/<order_id>/cancel")
+def billing_cancel(order_id):
+    """Cancel one of the buyer's paid charges at PortOne (another buyer's charge is never found)."""
+    order = shop_billing.owned(order_id, "billing")
+    if order is None or order["pg"] != "portone":
+        return shop_billing.page(i18n.render(msg("There is no such charge for this buyer: nothing was "
+                                                 "cancelled.")), 404)
+    if order["status"] != Status.PAID:
+        return shop_billing.page(i18n.render(msg("Only a paid charge can be cancelled; this one is %(status)s.",
+                                                 status=order["status"])), 409)
+    flow = portone.flow_of(order["id"])
+    flow.record("cancel_request", msg("The buyer asked to cancel charge %(order_id)s", order_id=order["id"]),
+                phase="settle", kind="http_in", frm="browser",
+                exchange={"request": {"method": "POST", "url": request.path}})
+    with steps.bound(flow):
+        billing.cancel_charge(flow, order)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)

@@ -13,7 +13,7 @@ from flask import current_app
 
 from i18n import msg
 
-from .. import config, http
+from .. import config, http, redact
 from ..http import PGNotFound, PGRefused, PGUnknown
 
 # Toss's bank codes (virtualAccount.bankCode) and the names people know them by.
@@ -72,14 +72,34 @@ class Webhook:
     secret: str = field(default="", repr=False)
 
 
-def _authorization():
+# Which secret key goes with which kind of payment (the order's `sdk`): Toss confirms a payment only with the
+# secret key of the client key that opened it. Widget keys (gck/gsk): the payment widget, SDK v1 and v2;
+# API individual keys (ck/sk): the v2 payment window and billing. Anything else: the widget secret.
+API_SECRET_SDKS = ("v2-payment", "billing-auth", "billing")
+
+
+def secret_key_name(sdk):
+    """The config key of the secret key for payments opened with this SDK (orders.sdk)."""
+    return "TOSS_API_SECRET_KEY" if sdk in API_SECRET_SDKS else "TOSS_SECRET_KEY"
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Toss's Billing object: a card registered for automatic payments. billing_key is a secret."""
+    customer_key: str
+    billing_key: str = field(repr=False)
+    card_company: str = ""
+    card_number: str = ""       # masked by Toss
+
+
+def _authorization(secret):
     """Basic base64(secretKey + ":"): the secret key is the user name and the password is empty."""
-    key = current_app.config["TOSS_SECRET_KEY"]
+    key = current_app.config[secret] or ""
     return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
 
 
-def _send(name, method, path, summary, body=None, idempotency_key=None):
-    headers = {"Authorization": _authorization(), "Accept": "application/json"}
+def _send(name, method, path, summary, body=None, idempotency_key=None, secret="TOSS_SECRET_KEY", shape=None):
+    headers = {"Authorization": _authorization(secret), "Accept": "application/json"}
     if body is not None:
         headers["Content-Type"] = "application/json"
     if idempotency_key:
@@ -101,7 +121,7 @@ def _send(name, method, path, summary, body=None, idempotency_key=None):
         if resp.status_code == 404:
             raise PGNotFound(name, 404, code, message)
         raise PGRefused(name, resp.status_code, code, message)
-    payment = payment_from(data)
+    payment = (shape or payment_from)(data)
     if payment is None:
         raise PGUnknown(name, 200, "UNEXPECTED_RESPONSE", "A Payment object was expected.")
     return payment
@@ -139,29 +159,29 @@ def _virtual_account(va):
             "holder": va.get("customerName") or "", "due": due[:16].replace("T", " ")}
 
 
-def confirm(payment_key, order_id, amount, idempotency_key):
+def confirm(payment_key, order_id, amount, idempotency_key, secret="TOSS_SECRET_KEY"):
     """POST /v1/payments/confirm: the call that moves the money. Returns the Payment."""
     return _send("confirm", "POST", "/v1/payments/confirm",
                  msg("Confirm payment %(payment_key)s of order %(order_id)s for %(amount_won)s",
                      payment_key=payment_key, order_id=order_id, amount_won=amount),
                  body={"paymentKey": payment_key, "orderId": order_id, "amount": amount},
-                 idempotency_key=idempotency_key)
+                 idempotency_key=idempotency_key, secret=secret)
 
 
-def get_payment(payment_key):
+def get_payment(payment_key, secret="TOSS_SECRET_KEY"):
     """GET /v1/payments/{paymentKey}: read the PG's own record."""
     return _send("get_payment", "GET", "/v1/payments/" + quote(payment_key, safe=""),
-                 msg("Read payment %(payment_key)s back from Toss", payment_key=payment_key))
+                 msg("Read payment %(payment_key)s back from Toss", payment_key=payment_key), secret=secret)
 
 
-def find_payment(order_id):
+def find_payment(order_id, secret="TOSS_SECRET_KEY"):
     """GET /v1/payments/orders/{orderId}: the PG's record for our order (when the paymentKey is unsure).
     Raises PGNotFound when Toss has no payment for it."""
     return _send("find_payment", "GET", "/v1/payments/orders/" + quote(order_id, safe=""),
-                 msg("Ask Toss what it knows about order %(order_id)s", order_id=order_id))
+                 msg("Ask Toss what it knows about order %(order_id)s", order_id=order_id), secret=secret)
 
 
-def cancel(payment_key, reason, amount=None, refund_account=None):
+def cancel(payment_key, reason, amount=None, refund_account=None, secret="TOSS_SECRET_KEY"):
     """POST /v1/payments/{paymentKey}/cancel; amount None cancels all of it.
 
     refund_account {bank, number, holder} is needed only for a virtual account already paid into.
@@ -178,7 +198,7 @@ def cancel(payment_key, reason, amount=None, refund_account=None):
                else msg("Cancel payment %(payment_key)s (%(amount_won)s)", payment_key=payment_key,
                         amount_won=amount))
     return _send("cancel", "POST", f"/v1/payments/{quote(payment_key, safe='')}/cancel", summary, body=body,
-                 idempotency_key=f"cancel-{payment_key}-{'all' if amount is None else amount}")
+                 idempotency_key=f"cancel-{payment_key}-{'all' if amount is None else amount}", secret=secret)
 
 
 def create_payment(order_id, amount, order_name, success_url, fail_url, customer_name="",
@@ -194,6 +214,45 @@ def create_payment(order_id, amount, order_name, success_url, fail_url, customer
                  msg("Create a payment of %(amount_won)s for order %(order_id)s on Toss's own page",
                      amount_won=amount, order_id=order_id),
                  body=body, idempotency_key=f"create-{order_id}")
+
+
+def issue_billing_key(auth_key, customer_key):
+    """POST /v1/billing/authorizations/issue: exchange the registration's authKey for a billing key
+    (API secret key). Returns a Billing; its key is redacted from every step from now on."""
+    return _send("issue_billing_key", "POST", "/v1/billing/authorizations/issue",
+                 msg("Exchange authKey %(auth_key)s of customer %(customer_key)s for a billing key",
+                     auth_key=auth_key, customer_key=customer_key),
+                 body={"authKey": auth_key, "customerKey": customer_key}, secret="TOSS_API_SECRET_KEY",
+                 shape=billing_from)
+
+
+def billing_from(data):
+    """A Billing from Toss's JSON Billing object (remembered as a secret), or None."""
+    key, customer = data.get("billingKey"), data.get("customerKey")
+    if not (isinstance(key, str) and key and isinstance(customer, str)):
+        return None
+    remember_billing_key(key)
+    card = data.get("card") if isinstance(data.get("card"), dict) else {}
+    number = data.get("cardNumber") or card.get("number") or ""
+    return Billing(customer_key=customer, billing_key=key, card_company=str(data.get("cardCompany") or ""),
+                   card_number=str(number))
+
+
+def remember_billing_key(key):
+    """Redact a billing key from now on, as it is and as it appears in a URL path."""
+    redact.remember(key, "billingKey")
+    redact.remember(quote(key, safe=""), "billingKey")
+
+
+def charge_billing(billing_key, customer_key, order_id, amount, order_name):
+    """POST /v1/billing/{billingKey}: charge a registered card from the server (API secret key). Returns the
+    DONE Payment; a decline is PGRefused with Toss's code. The Idempotency-Key makes a retry charge once."""
+    remember_billing_key(billing_key)
+    return _send("charge_billing", "POST", "/v1/billing/" + quote(billing_key, safe=""),
+                 msg("Charge the registered card of customer %(customer_key)s %(amount_won)s for order "
+                     "%(order_id)s", customer_key=customer_key, amount_won=amount, order_id=order_id),
+                 body={"customerKey": customer_key, "amount": amount, "orderId": order_id, "orderName": order_name},
+                 idempotency_key=f"charge-{order_id}", secret="TOSS_API_SECRET_KEY")
 
 
 def _text(args, key, limit):

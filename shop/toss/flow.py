@@ -9,7 +9,7 @@ import time
 
 from i18n import msg
 
-from .. import orders, settle, steps
+from .. import billing, orders, settle, steps
 from ..http import PGError, PGNotFound, PGRefused, PGUnknown, trouble
 from ..orders import Status
 from . import client, verify
@@ -27,10 +27,22 @@ def _trouble(error):
     return trouble(error, PG)
 
 
-def record_auth(flow):
+def secret_of(order):
+    """The config key of the secret key for this order's payments: the one that goes with the client key
+    its page used (widget secret for widget orders, API secret for the payment window and billing)."""
+    return client.secret_key_name(order["sdk"] if order is not None else "")
+
+
+def record_auth(flow, order=None):
     """Toss needs no token: every call carries the secret key. Recorded once per flow, for the log."""
-    flow.record("auth", msg("No token to fetch: each call to Toss carries Authorization: Basic "
-                            "base64(TOSS_SECRET_KEY + ':')"), phase="server_auth")
+    key = secret_of(order)
+    if key == "TOSS_SECRET_KEY":
+        flow.record("auth", msg("No token to fetch: each call to Toss carries Authorization: Basic "
+                                "base64(TOSS_SECRET_KEY + ':')"), phase="server_auth")
+    else:
+        flow.record("auth", msg("No token to fetch: each call to Toss carries Authorization: Basic "
+                                "base64(%(key)s + ':'), the secret key of the API key pair this order's page "
+                                "used (not the widget's)", key=key), phase="server_auth")
 
 
 def _patiently(call, *args):
@@ -50,7 +62,7 @@ def _ask_by_order(flow, order):
     """Toss's record of the order, None when it has none; raises PGError when Toss gave no usable answer."""
     try:
         with flow.at("approve"):
-            return client.find_payment(order["id"])
+            return client.find_payment(order["id"], secret_of(order))
     except PGNotFound:
         return None
 
@@ -66,8 +78,9 @@ def settle_from(flow, order, payment, payment_key=None):
 def cancel(flow, payment_key):
     """Cancel a payment the shop does not keep (shop.settle's cancel): 'done' once Toss holds nothing for it,
     'refund_account' for a virtual account already paid into. Raises PGError when it did not go through."""
+    secret = secret_of(orders.get(flow.order_id))
     with flow.at("settle"):
-        payment = client.get_payment(payment_key)
+        payment = client.get_payment(payment_key, secret)
         if payment.status in ("CANCELED", "ABORTED", "EXPIRED") or payment.balance_amount == 0:
             return "done"
         if payment.status in ("READY", "IN_PROGRESS"):
@@ -75,7 +88,8 @@ def cancel(flow, payment_key):
         if payment.method == verify.VIRTUAL_ACCOUNT and payment.status != "WAITING_FOR_DEPOSIT":
             return "refund_account"
         try:
-            _patiently(client.cancel, payment_key, "Not kept by the shop: the payment did not settle its order")
+            _patiently(client.cancel, payment_key, "Not kept by the shop: the payment did not settle its order",
+                       None, None, secret)
         except PGRefused as e:
             if e.code != "ALREADY_CANCELED_PAYMENT":
                 raise
@@ -98,7 +112,8 @@ def confirm(flow, order, payment_key):
     for attempt in (1, 2):
         try:
             with flow.at("approve"):
-                payment = _patiently(client.confirm, payment_key, order["id"], order["amount"], key)
+                payment = _patiently(client.confirm, payment_key, order["id"], order["amount"], key,
+                                     secret_of(order))
             return settle_from(flow, order, payment, payment_key)
         except PGRefused as e:
             if e.code == "ALREADY_PROCESSED_PAYMENT":
@@ -171,7 +186,7 @@ def _read_back(flow, order, payment_key):
     """Toss says it is already processed (a refresh raced us): read the payment back and settle from it."""
     try:
         with flow.at("approve"):
-            payment = client.get_payment(payment_key)
+            payment = client.get_payment(payment_key, secret_of(order))
     except PGError:
         settle.move(flow, order, verify.UNSETTLED, Status.UNKNOWN, msg(
             "Toss says this payment was already processed, but the shop could not read it back. Reload this page "
@@ -201,7 +216,9 @@ def read_for_webhook(flow, order, payment_key):
     """A webhook's read-back (phase notify): the Payment, or None when Toss has none; PGError passes through."""
     try:
         with flow.at("notify"):
-            return client.get_payment(payment_key) if payment_key else client.find_payment(order["id"])
+            secret = secret_of(order)
+            return (client.get_payment(payment_key, secret) if payment_key
+                    else client.find_payment(order["id"], secret))
     except PGNotFound:
         return None
 
@@ -249,6 +266,8 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
     is cancelled). Returns None, or 'no_answer' / 'waiting' when the order was left as it was.
     """
     flow = flow_of(order["id"])
+    if order["sdk"] == "billing-auth":   # a card registration holds no payment
+        return billing.reconcile_registration(flow, order, abandon_after)
     flow.record("reconcile", msg("Reconcile: the order is %(status)s; asking Toss what it knows about order "
                                  "%(order_id)s", status=order["status"], order_id=order["id"]), phase="settle",
                 to="toss")
@@ -283,15 +302,17 @@ def _confirm_lost_return(flow, order, payment):
                                  "the buyer's return to /success was lost. Confirming it now with the Idempotency-Key "
                                  "/success uses, so it cannot be confirmed twice", payment_key=payment.payment_key),
                 phase="settle")
-    record_auth(flow)
+    record_auth(flow, order)
     confirm(flow, order, payment.payment_key)
     return None
 
 
 def holdings(order):
     """For `flask audit`: [(paymentKey, won Toss holds for it, 'paid' | 'awaiting_deposit')] for the order."""
+    if order["sdk"] == "billing-auth":
+        return []   # a card registration: no payment
     try:
-        p = client.find_payment(order["id"])
+        p = client.find_payment(order["id"], secret_of(order))
     except PGNotFound:
         return []
     if p.status in ("DONE", "PARTIAL_CANCELED") and (p.balance_amount or 0) > 0:

@@ -1,20 +1,23 @@
-"""Routes of the shop's Toss Payments flow: /success, /fail, /webhooks/toss and /toss/checkout.
+"""Routes of the shop's Toss Payments flow: /success, /fail, /webhooks/toss, /toss/checkout and the
+subscription page's /toss/billing/* (card registration, charges, cancels).
 
 Each route parses the request, records what arrived, and calls flow.py, which confirms or reads the
 payment back from Toss and settles the order.
 """
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import i18n
 from i18n import msg
 
-from .. import catalog, config, orders, settle, steps
+from .. import billing as shop_billing
+from .. import catalog, config, orders, providers, settle, steps
 from .. import views as shop_views
 from ..http import PGError
+from ..orders import Status
 from ..security import csrf_exempt
-from . import client, verify
+from . import billing, client, verify
 from . import flow as toss
 
 bp = Blueprint("toss", __name__)
@@ -49,6 +52,29 @@ def coupon_rules():
     return _("Up to %(count)s coupons per order, each once; their discounts add up (a percentage is taken from "
              "the subtotal). A coupon may need a least order, may expire or be single-use, and the total must "
              "stay at least %(min)s.", count=catalog.MAX_COUPONS, min=shop_views.money(catalog.MIN_AMOUNT))
+
+
+@bp.app_template_global()
+def toss_v2_script():
+    """SDK v2 (widgets(), payment(), requestBillingAuth): Toss's CDN in live mode, the emulator's stand-in."""
+    if config.mode("toss") == "live":
+        return providers.get("toss").extra["live_sdk_v2"]
+    return config.sdk_url("toss", "/toss/v2/standard")
+
+
+@bp.app_template_global()
+def toss_api_client_key():
+    """The API individual client key (payment window and billing), or '' when live mode has none."""
+    return current_app.config.get("TOSS_API_CLIENT_KEY") or ""
+
+
+@bp.app_template_global()
+def toss_sdk():
+    """Which Toss SDK the checkout page uses: ?toss_sdk=v1|v2 chooses it, the session remembers it."""
+    chosen = request.args.get("toss_sdk")
+    if chosen in ("v1", "v2"):
+        session["toss_sdk"] = chosen
+    return session.get("toss_sdk", "v1")
 
 
 @bp.app_template_global()
@@ -89,7 +115,7 @@ def success():
             flow.record("not_confirmed", msg("Not confirming: %(why)s", why=failed[0].summary), phase="verify",
                         verdict="fail")
             return _refused(order, failed, 400)
-        toss.record_auth(flow)
+        toss.record_auth(flow, order)
     with steps.bound(flow):
         verdict = toss.confirm(flow, order, back.payment_key)
     if verdict is not None and verdict.outcome == settle.Outcome.NOT_OURS:
@@ -231,3 +257,92 @@ def checkout():
         return redirect(url, 303)
     order = orders.get(order["id"])
     return render_template("toss/fail.html", code="", message="", explanation=order["reason"], order=order), 502
+
+
+# --- automatic payments (the subscription page) -------------------------------------------------------
+
+@bp.post("/toss/billing/registrations")
+def billing_registration():
+    """Open a card registration: its flow, and what requestBillingAuth needs (never a billing key)."""
+    if not toss_api_client_key():
+        return shop_views.refused("NOT_CONFIGURED", "Automatic payments need TOSS_API_CLIENT_KEY and "
+                                  "TOSS_API_SECRET_KEY.", 409)
+    customer = shop_views.customer_key()
+    order = shop_billing.start_registration("toss", customer)
+    success = url_for("toss.billing_success", reg=order["id"], _external=True)
+    fail = url_for("toss.billing_fail", reg=order["id"], _external=True)
+    return jsonify(order_id=order["id"], customer_key=customer, success_url=success, fail_url=fail), 201
+
+
+@bp.get("/toss/billing/success")
+def billing_success():
+    """requestBillingAuth's successUrl?customerKey&authKey: issue and keep the billing key, then the page."""
+    order = shop_billing.owned(request.args.get("reg"), "billing-auth")
+    if order is None or order["pg"] != "toss":
+        return shop_billing.page(i18n.render(msg("There is no such card registration for this buyer: nothing "
+                                                 "was registered.")), 404)
+    flow = toss.flow_of(order["id"])
+    sent = client._text(request.args, "customerKey", 60)
+    auth_key = client._text(request.args, "authKey", 300)
+    flow.record("billing_redirect", msg("Toss sent the buyer back with customerKey %(customer_key)s and an authKey "
+                                        "(carried by the browser: checked before use)",
+                                        customer_key=sent or msg("(none)")),
+                phase="return", kind="http_in", frm="browser",
+                exchange={"request": {"method": "GET", "url": request.full_path}})
+    with steps.bound(flow):
+        problem = billing.register(flow, order, order["customer_key"], sent, auth_key)
+    if problem is not None:
+        return shop_billing.page(i18n.render(msg("The card was not registered: %(why)s", why=problem)), 400)
+    return redirect(url_for("billing.page"), 303)
+
+
+@bp.get("/toss/billing/fail")
+def billing_fail():
+    """requestBillingAuth's failUrl?code&message: the registration ends; nothing was registered."""
+    back = client.fail_redirect(request.args)
+    order = shop_billing.owned(request.args.get("reg"), "billing-auth")
+    if order is not None and order["pg"] == "toss":
+        flow = toss.flow_of(order["id"])
+        flow.record("billing_fail", msg("Toss sent the buyer to the registration's failUrl with %(code)s: "
+                                        "%(message)s", code=back.code or msg("(no code)"), message=back.message),
+                    phase="return", kind="http_in", frm="browser",
+                    exchange={"request": {"method": "GET", "url": request.full_path}})
+        billing.registration_failed(flow, order, back.code)
+    return shop_billing.page(i18n.render(msg("The card was not registered (%(code)s). Nothing was charged.",
+                                             code=back.code or "-")), 200)
+
+
+@bp.post("/toss/billing/charge")
+def billing_charge():
+    """Charge the buyer's registered card for a plan, from the server (the browser sends only the plan)."""
+    customer = shop_views.customer_key()
+    key = shop_billing.key_of(customer, "toss")
+    if key is None:
+        return shop_billing.page(i18n.render(msg("No card is registered for automatic payments: register one "
+                                                 "first. Nothing was charged.")), 400)
+    order = shop_billing.charge_order("toss", request.form.get("plan"), customer)
+    if order is None:
+        return shop_billing.page(i18n.render(msg("There is no such plan. Nothing was charged.")), 400)
+    flow = toss.flow_of(order["id"])
+    with steps.bound(flow):
+        billing.charge(flow, order, key)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
+
+
+@bp.post("/toss/billing/charges/<order_id>/cancel")
+def billing_cancel(order_id):
+    """Cancel one of the buyer's paid charges at Toss (another buyer's charge is never found)."""
+    order = shop_billing.owned(order_id, "billing")
+    if order is None or order["pg"] != "toss":
+        return shop_billing.page(i18n.render(msg("There is no such charge for this buyer: nothing was "
+                                                 "cancelled.")), 404)
+    if order["status"] != Status.PAID:
+        return shop_billing.page(i18n.render(msg("Only a paid charge can be cancelled; this one is %(status)s.",
+                                                 status=order["status"])), 409)
+    flow = toss.flow_of(order["id"])
+    flow.record("cancel_request", msg("The buyer asked to cancel charge %(order_id)s", order_id=order["id"]),
+                phase="settle", kind="http_in", frm="browser",
+                exchange={"request": {"method": "POST", "url": request.path}})
+    with steps.bound(flow):
+        billing.cancel_charge(flow, order)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
