@@ -9,7 +9,6 @@ Every client raises the same errors (as stripe-python does), so a flow catches b
     └── PGRefused       the PG answered "no", with its own code and message
         └── PGNotFound  the PG has no such payment
 """
-import json
 import threading
 import time
 

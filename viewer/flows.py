@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 import i18n
 
-from shop import config, orders, privacy, providers, redact, steps
+from shop import orders, privacy, providers, redact, steps
 from shop.db import get_db
 from shop.views import browser_word, product_name, provider_title
 

@@ -1,7 +1,6 @@
 """What the browser gets from the emulated PortOne: the IMP script, the hosted window, receipts, console buttons."""
 import json
 import math
-import os
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 

@@ -6,7 +6,6 @@ tried many times, paid once). Every way PortOne's answer reaches the shop (the P
 the page, the redirect, the signed webhook) ends in read_back(): GET /payments/{paymentId} -> checks ->
 shop.settle.apply(). The browser's and the webhook's words only say *which* payment to look at.
 """
-import time
 from dataclasses import dataclass
 
 from i18n import msg
@@ -194,23 +193,7 @@ def reconcile(order, abandon_after=ABANDON_AFTER_S):
                                          "record with the same checks as the page's return and the webhook",
                                          payment_id=payment.id, status=payment.status), phase="settle")
             settle_from(flow, orders.get(order["id"]), payment)
-    now = orders.get(order["id"])
-    if now["status"] != order["status"]:
-        return None
-    if now["status"] not in settle.FREE:
-        return "waiting"
-    age = time.time() - order["created_at"]
-    if age < abandon_after:
-        orders.transition(order["id"], (Status.UNKNOWN,), Status.PENDING, _unpaid_message(None))
-        flow.record("reconcile", msg("PortOne has no completed payment for this order %(age)s s after it was "
-                                     "created: the buyer may still pay (it is closed after %(limit)s s)",
-                                     age=int(age), limit=int(abandon_after)), phase="settle")
-        return "waiting"
-    settle.move(flow, now, settle.FREE, Status.EXPIRED, msg(
-        "Not paid: PortOne has no completed payment for this order %(minutes)s minutes after it was created, so the "
-        "shop closed it. Nothing was charged; a payment made after this is refunded.",
-        minutes=int(abandon_after // 60)))
-    return None
+    return settle.after_reconcile(flow, order, abandon_after, "PortOne")
 
 
 def holdings(order):
