@@ -172,7 +172,8 @@ def after_reconcile(flow, before, abandon_after, pg):
         return "waiting"
     age = time.time() - now["created_at"]
     if age < abandon_after:
-        orders.transition(now["id"], (Status.UNKNOWN,), Status.PENDING, now["reason"])
+        orders.transition(now["id"], (Status.UNKNOWN,), Status.PENDING,
+                          msg("Nothing was paid: %(pg)s has not completed this payment.", pg=pg))
         flow.record("reconcile", msg("%(pg)s has no completed payment for this order %(age)s s after it was created: "
                                      "the buyer may still pay (it is closed after %(limit)s s)", pg=pg,
                                      age=int(age), limit=int(abandon_after)), phase="settle")

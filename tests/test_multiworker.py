@@ -208,7 +208,8 @@ def test_workers_killed_mid_flow_lose_no_payment_and_no_webhook(tmp_path):
     receiver = Receiver(fail_first=3)     # the merchant's webhook endpoint answers 500 three times
     try:
         with Server(str(tmp_path), workers=2, name="killed", mounted=True, env={
-                "EMULATOR_WEBHOOK_TIME_SCALE": "0.05", "EMULATOR_TOSS_WEBHOOK_URL": receiver.url}) as server:
+                "EMULATOR_WEBHOOK_TIME_SCALE": "0.05", "EMULATOR_TOSS_WEBHOOK_URL": receiver.url,
+                "EMULATOR_WEBHOOK_ALLOWED_ORIGINS": receiver.origin}) as server:
             served = ServedSite(server)
             order = served.order("toss")
             paid = toss_driver.pay(served, order)        # approved in the window, not yet confirmed

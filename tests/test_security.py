@@ -140,7 +140,8 @@ def test_live_mode_csp_adds_exactly_the_pg_hosts(tmp_path, no_real_hosts):
     hosts = ["https://cdn.iamport.kr", "https://api.iamport.kr", "https://*.iamport.kr", "https://*.iamport.co",
              "https://js.tosspayments.com", "https://api.tosspayments.com", "https://*.tosspayments.com"]
     for directive in ("script-src", "connect-src", "frame-src", "form-action"):
-        assert csp[directive] == ["'self'", *hosts], directive
+        # PortOne V2 still runs on the emulator here: its origin (SITE_URL/emulator) serves that SDK stand-in
+        assert csp[directive] == ["'self'", "http://127.0.0.1:5000", *hosts], directive
     assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     page = resp.get_data(as_text=True)
@@ -168,9 +169,10 @@ def test_live_portone_v2_adds_only_portones_hosts_and_keeps_its_secrets(tmp_path
     hosts = ["https://cdn.portone.io", "https://api.portone.io", "https://*.portone.io", "https://*.iamport.co",
              "https://*.iamport.kr"]
     for directive in ("script-src", "connect-src", "frame-src", "form-action"):
-        assert csp[directive] == ["'self'", *hosts], directive
+        # the other providers run on the emulator here (SITE_URL/emulator serves their SDK stand-ins)
+        assert csp[directive] == ["'self'", "http://127.0.0.1:5000", *hosts], directive
     page = resp.get_data(as_text=True)
-    assert script_origins(page) == {"https://cdn.portone.io"}
+    assert script_origins(page) == {"https://cdn.portone.io", "http://127.0.0.1:5000"}   # Toss: the emulator
     assert 'data-channel-key="channel-key-live-fake"' in page and 'data-store-id="store-live-fake"' in page
     assert live["PORTONE_V2_API_SECRET"] not in page and live["PORTONE_V2_WEBHOOK_SECRET"] not in page
 
