@@ -89,7 +89,8 @@ def site(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=15000)   # on a busy 2-core machine a window can take more than the default 5 s
     with sync_playwright() as pw:
         kwargs = {"headless": True, "args": CHROMIUM_ARGS}
         if os.path.exists(CHROMIUM):
