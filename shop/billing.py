@@ -7,13 +7,16 @@ through shop.settle like any payment. The PG's calls live in its package (shop/t
 """
 import time
 
-from flask import Blueprint, render_template, request
+import importlib
+
+from flask import Blueprint, redirect, render_template, request, url_for
 
 import i18n
 from i18n import msg
 
 from . import catalog, orders, settle, steps
 from .db import get_db, transaction
+from .orders import Status
 from .views import customer_key
 
 bp = Blueprint("billing", __name__)
@@ -131,3 +134,45 @@ def page(message=None, status=200):
                            plans=PLANS, registrations=registrations, charges=charges,
                            registration_log=_log(registrations[0] if registrations else None),
                            charge_log=_log(charges[0] if charges else None), message=message), status
+
+
+def _calls(pg):
+    """(the provider's flow module, its billing module): the PG's calls for a charge and its cancel."""
+    return importlib.import_module(f"shop.{pg}.flow"), importlib.import_module(f"shop.{pg}.billing")
+
+
+@bp.post(f"/<any({', '.join(PGS)}):pg>/billing/charge")
+def charge(pg):
+    """Charge the buyer's registered card for a plan, from the server (the browser sends only the plan)."""
+    customer = customer_key()
+    key = key_of(customer, pg)
+    if key is None:
+        return page(i18n.render(msg("No card is registered for automatic payments: register one first. Nothing was "
+                                    "charged.")), 400)
+    order = charge_order(pg, request.form.get("plan"), customer)
+    if order is None:
+        return page(i18n.render(msg("There is no such plan. Nothing was charged.")), 400)
+    flow_module, billing = _calls(pg)
+    flow = flow_module.flow_of(order["id"])
+    with steps.bound(flow):
+        billing.charge(flow, order, key)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
+
+
+@bp.post(f"/<any({', '.join(PGS)}):pg>/billing/charges/<order_id>/cancel")
+def cancel(pg, order_id):
+    """Cancel one of the buyer's paid charges at the PG (another buyer's charge is never found)."""
+    order = owned(order_id, "billing")
+    if order is None or order["pg"] != pg:
+        return page(i18n.render(msg("There is no such charge for this buyer: nothing was cancelled.")), 404)
+    if order["status"] != Status.PAID:
+        return page(i18n.render(msg("Only a paid charge can be cancelled; this one is %(status)s.",
+                                    status=order["status"])), 409)
+    flow_module, billing = _calls(pg)
+    flow = flow_module.flow_of(order["id"])
+    flow.record("cancel_request", msg("The buyer asked to cancel charge %(order_id)s", order_id=order["id"]),
+                phase="settle", kind="http_in", frm="browser",
+                exchange={"request": {"method": "POST", "url": request.path}})
+    with steps.bound(flow):
+        billing.cancel_charge(flow, order)
+    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)

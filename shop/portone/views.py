@@ -17,7 +17,6 @@ from .. import billing as shop_billing
 from .. import config, orders, privacy, steps
 from .. import views as shop_views
 from ..catalog import N_
-from ..orders import Status
 from ..security import csrf_exempt
 from . import billing
 from . import flow as portone
@@ -199,37 +198,3 @@ def billing_registered():
     return jsonify(status=now["status"], registered=True), 200
 
 
-@bp.post("/portone/billing/charge")
-def billing_charge():
-    """Charge the buyer's registered card for a plan, from the server (the browser sends only the plan)."""
-    customer = shop_views.customer_key()
-    uid = shop_billing.key_of(customer, "portone")
-    if uid is None:
-        return shop_billing.page(i18n.render(msg("No card is registered for automatic payments: register one "
-                                                 "first. Nothing was charged.")), 400)
-    order = shop_billing.charge_order("portone", request.form.get("plan"), customer)
-    if order is None:
-        return shop_billing.page(i18n.render(msg("There is no such plan. Nothing was charged.")), 400)
-    flow = portone.flow_of(order["id"])
-    with steps.bound(flow):
-        billing.charge(flow, order, uid)
-    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
-
-
-@bp.post("/portone/billing/charges/<order_id>/cancel")
-def billing_cancel(order_id):
-    """Cancel one of the buyer's paid charges at PortOne (another buyer's charge is never found)."""
-    order = shop_billing.owned(order_id, "billing")
-    if order is None or order["pg"] != "portone":
-        return shop_billing.page(i18n.render(msg("There is no such charge for this buyer: nothing was "
-                                                 "cancelled.")), 404)
-    if order["status"] != Status.PAID:
-        return shop_billing.page(i18n.render(msg("Only a paid charge can be cancelled; this one is %(status)s.",
-                                                 status=order["status"])), 409)
-    flow = portone.flow_of(order["id"])
-    flow.record("cancel_request", msg("The buyer asked to cancel charge %(order_id)s", order_id=order["id"]),
-                phase="settle", kind="http_in", frm="browser",
-                exchange={"request": {"method": "POST", "url": request.path}})
-    with steps.bound(flow):
-        billing.cancel_charge(flow, order)
-    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)

@@ -15,7 +15,6 @@ from .. import billing as shop_billing
 from .. import catalog, config, orders, providers, settle, steps
 from .. import views as shop_views
 from ..http import PGError
-from ..orders import Status
 from ..security import csrf_exempt
 from . import billing, client, verify
 from . import flow as toss
@@ -312,37 +311,3 @@ def billing_fail():
                                              code=back.code or "-")), 200)
 
 
-@bp.post("/toss/billing/charge")
-def billing_charge():
-    """Charge the buyer's registered card for a plan, from the server (the browser sends only the plan)."""
-    customer = shop_views.customer_key()
-    key = shop_billing.key_of(customer, "toss")
-    if key is None:
-        return shop_billing.page(i18n.render(msg("No card is registered for automatic payments: register one "
-                                                 "first. Nothing was charged.")), 400)
-    order = shop_billing.charge_order("toss", request.form.get("plan"), customer)
-    if order is None:
-        return shop_billing.page(i18n.render(msg("There is no such plan. Nothing was charged.")), 400)
-    flow = toss.flow_of(order["id"])
-    with steps.bound(flow):
-        billing.charge(flow, order, key)
-    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
-
-
-@bp.post("/toss/billing/charges/<order_id>/cancel")
-def billing_cancel(order_id):
-    """Cancel one of the buyer's paid charges at Toss (another buyer's charge is never found)."""
-    order = shop_billing.owned(order_id, "billing")
-    if order is None or order["pg"] != "toss":
-        return shop_billing.page(i18n.render(msg("There is no such charge for this buyer: nothing was "
-                                                 "cancelled.")), 404)
-    if order["status"] != Status.PAID:
-        return shop_billing.page(i18n.render(msg("Only a paid charge can be cancelled; this one is %(status)s.",
-                                                 status=order["status"])), 409)
-    flow = toss.flow_of(order["id"])
-    flow.record("cancel_request", msg("The buyer asked to cancel charge %(order_id)s", order_id=order["id"]),
-                phase="settle", kind="http_in", frm="browser",
-                exchange={"request": {"method": "POST", "url": request.path}})
-    with steps.bound(flow):
-        billing.cancel_charge(flow, order)
-    return redirect(url_for("billing.page", _anchor="order-" + order["id"]), 303)
