@@ -50,6 +50,15 @@ class Verdict:
     fields: dict = field(default_factory=dict)   # what the order keeps when it settles (vbank, pg_secret)
 
 
+@dataclass
+class Answer:
+    """What a request learnt: the order as it is now, and the answer for whoever asked (a flow's return)."""
+    order: object
+    http_status: int = 200
+    error: str = None
+    message: str = ""      # a stored i18n.msg() (rendered when answered)
+
+
 FREE = (Status.PENDING, Status.UNKNOWN, Status.FAILED, Status.FORGED)   # payable, holding no payment
 
 # outcome -> (the statuses it may move an order from, the status it moves it to). Besides this table:

@@ -7,7 +7,6 @@ browser's and the webhook's words only say *which* payment to look at; what happ
 PortOne itself, and never makes an order terminal.
 """
 import contextlib
-from dataclasses import dataclass
 
 from i18n import msg
 
@@ -19,14 +18,6 @@ from . import client, verify
 PG = "PortOne"
 ABANDON_AFTER_S = 30 * 60   # PortOne V1 never expires an unfinished window itself: the shop gives up then
 
-
-@dataclass
-class Answer:
-    """What a request learnt: the order as it is now, and the answer for whoever asked."""
-    order: object
-    http_status: int = 200
-    error: str = None
-    message: str = ""      # a stored i18n.msg() (rendered when answered)
 
 
 def flow_of(order_id):
@@ -49,14 +40,14 @@ def read_back(flow, order, imp_uid, hint=None):
         flow.record("payment_not_found", msg("PortOne has no payment %(imp_uid)s: refused, nothing changes",
                                              imp_uid=imp_uid), phase="verify", kind="check", verdict="fail",
                     expected="a PortOne payment", actual="404 Not Found")
-        return Answer(orders.get(order["id"]), 400, "PAYMENT_NOT_FOUND",
+        return settle.Answer(orders.get(order["id"]), 400, "PAYMENT_NOT_FOUND",
                       msg("PortOne has no such payment, so the shop refused it. Nothing changed."))
     except PGError as e:
         return _unknown(flow, order, e)
     if payment is None:
         flow.record("no_payment", msg("PortOne has no payment for this order: nothing was paid, the order stays "
                                       "open"), phase="verify", kind="check")
-        return Answer(orders.get(order["id"]), 200, None, _unpaid_message(hint))
+        return settle.Answer(orders.get(order["id"]), 200, None, _unpaid_message(hint))
     return settle_from(flow, order, payment, hint)
 
 
@@ -67,14 +58,14 @@ def settle_from(flow, order, payment, hint=None):
     if verdict.outcome == settle.Outcome.NOT_OURS:
         flow.record("refused", msg("%(reason)s Nothing changes: it is not this order's money, so the shop does "
                                    "not cancel it.", reason=verdict.reason), phase="settle", verdict="fail")
-        return Answer(orders.get(order["id"]), 400, "PAYMENT_OF_ANOTHER_ORDER",
+        return settle.Answer(orders.get(order["id"]), 400, "PAYMENT_OF_ANOTHER_ORDER",
                       msg("Refused: that payment belongs to another order. Nothing changed."))
     now = settle.apply(flow, order, verdict, cancel)
     if verdict.outcome == settle.Outcome.OPEN:
-        return Answer(now, 200, None, _unpaid_message(hint))
+        return settle.Answer(now, 200, None, _unpaid_message(hint))
     if verdict.outcome == settle.Outcome.MISMATCH:
-        return Answer(now, 200, "PAYMENT_REFUSED", settle.refusal_words(verdict.reason, "portone", payment.imp_uid))
-    return Answer(now, 200, None, now["reason"])
+        return settle.Answer(now, 200, "PAYMENT_REFUSED", settle.refusal_words(verdict.reason, "portone", payment.imp_uid))
+    return settle.Answer(now, 200, None, now["reason"])
 
 
 def _unknown(flow, order, error):
@@ -98,12 +89,12 @@ def _unknown(flow, order, error):
                                          "reconcile, or the button on /flows) asks again", trouble=_trouble(e)),
                     phase="settle", verdict="fail")
         now = orders.get(order["id"])
-        return Answer(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
+        return settle.Answer(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
     if payment is None:
         flow.record("no_payment", msg("Asked by merchant_uid, PortOne has no payment for this order: nothing was "
                                       "paid, the order is pending again"), phase="settle", kind="check")
         orders.transition(order["id"], (Status.UNKNOWN,), Status.PENDING, _unpaid_message(None))
-        return Answer(orders.get(order["id"]), 200, None, _unpaid_message(None))
+        return settle.Answer(orders.get(order["id"]), 200, None, _unpaid_message(None))
     flow.record("recovered", msg("Asked by merchant_uid, PortOne answered: payment %(imp_uid)s is %(status)s; the "
                                  "shop settles from that record", imp_uid=payment.imp_uid, status=payment.status),
                 phase="settle")
@@ -147,7 +138,7 @@ def returned(flow, order, imp_uid, error_code, error_msg):
         if not error_code:
             flow.record("refused", msg("No imp_uid and no error: nothing to look up"), phase="verify",
                         kind="check", verdict="fail")
-            return Answer(order, 400, "MISSING_IMP_UID", msg("Send the imp_uid PortOne gave the page."))
+            return settle.Answer(order, 400, "MISSING_IMP_UID", msg("Send the imp_uid PortOne gave the page."))
         return read_back(flow, order, None, _hint(error_code, error_msg))
     return read_back(flow, order, imp_uid, _hint(error_code, error_msg))
 
@@ -177,20 +168,20 @@ def webhook(named, imp_uid):
         if log:
             log.record("payment_not_found", msg("PortOne has no payment %(imp_uid)s: nothing changes",
                                                 imp_uid=imp_uid), phase="notify", kind="check", verdict="fail")
-        return Answer(named, 200, "PAYMENT_NOT_FOUND")
+        return settle.Answer(named, 200, "PAYMENT_NOT_FOUND")
     except PGError as e:
         if log:
             log.record("webhook_retry", msg("PortOne could not be asked about this webhook (%(trouble)s): answered "
                                             "503, so PortOne sends it again later", trouble=_trouble(e)),
                        phase="notify", verdict="fail")
-        return Answer(named, 503, "PG_UNAVAILABLE")
+        return settle.Answer(named, 503, "PG_UNAVAILABLE")
     paid_for = _order(payment.merchant_uid)
     if paid_for is None:
         if log:
             log.record("unknown_order", msg("PortOne says this payment is for %(merchant_uid)s, which is not a "
                                             "PortOne order of this shop", merchant_uid=repr(payment.merchant_uid)),
                        phase="notify", kind="check", verdict="fail")
-        return Answer(None, 200, "UNKNOWN_ORDER")
+        return settle.Answer(None, 200, "UNKNOWN_ORDER")
     if named is None or paid_for["id"] != named["id"]:
         if log:
             log.record("other_order", msg("PortOne says %(imp_uid)s belongs to order %(order_id)s; it is handled in "
@@ -203,7 +194,7 @@ def webhook(named, imp_uid):
     if paid_for["sdk"] == "billing-auth":
         flow.record("registration_webhook", msg("A card registration's payment (it issued the billing key): "
                                                 "nothing to settle"), phase="notify")
-        return Answer(paid_for, 200, "CARD_REGISTRATION")
+        return settle.Answer(paid_for, 200, "CARD_REGISTRATION")
     with steps.bound(flow):
         return settle_from(flow, paid_for, payment)
 

@@ -14,7 +14,7 @@ import i18n
 from i18n import msg
 
 from .. import billing as shop_billing
-from .. import config, orders, privacy, steps
+from .. import config, orders, privacy, settle, steps
 from .. import views as shop_views
 from ..catalog import N_
 from ..security import csrf_exempt
@@ -108,7 +108,7 @@ def _returned(flow, order, imp_uid, error_code, error_msg):
     if imp_uid not in (None, "") and (not isinstance(imp_uid, str) or not PAYMENT_ID.match(imp_uid)):
         flow.record("refused", msg("The imp_uid is not a PortOne payment id: refused, nothing changes"),
                     phase="verify", kind="check", verdict="fail", actual=str(imp_uid)[:80])
-        return portone.Answer(order, 400, "BAD_IMP_UID", msg("That is not a PortOne payment id. Nothing changed."))
+        return settle.Answer(order, 400, "BAD_IMP_UID", msg("That is not a PortOne payment id. Nothing changed."))
     return portone.returned(flow, order, imp_uid, error_code, error_msg)
 
 

@@ -6,7 +6,6 @@ tried many times, paid once). Every way PortOne's answer reaches the shop (the P
 the page, the redirect, the signed webhook) ends in read_back(): GET /payments/{paymentId} -> checks ->
 shop.settle.apply(). The browser's and the webhook's words only say *which* payment to look at.
 """
-from dataclasses import dataclass
 
 from i18n import msg
 
@@ -18,14 +17,6 @@ from . import client, verify
 PG = "PortOne"
 ABANDON_AFTER_S = 30 * 60   # the shop gives up on an order with no completed payment then
 
-
-@dataclass
-class Answer:
-    """What a request learnt: the order as it is now, and the answer for whoever asked."""
-    order: object
-    http_status: int = 200
-    error: str = None
-    message: str = ""      # a stored i18n.msg() (rendered when answered)
 
 
 def flow_of(order_id):
@@ -54,7 +45,7 @@ def read_back(flow, order, hint=None, phase="approve"):
         flow.record("no_payment", msg("PortOne has no payment for this order: nothing was paid, the order stays "
                                       "open"), phase="verify", kind="check", verdict="fail",
                     expected="a PortOne payment", actual="404 PAYMENT_NOT_FOUND")
-        return Answer(orders.get(order["id"]), 200, None, _unpaid_message(hint))
+        return settle.Answer(orders.get(order["id"]), 200, None, _unpaid_message(hint))
     except PGError as e:
         return _unknown(flow, order, e)
     return settle_from(flow, order, payment, hint)
@@ -67,16 +58,16 @@ def settle_from(flow, order, payment, hint=None):
     if verdict.outcome == settle.Outcome.NOT_OURS:
         flow.record("refused", msg("%(reason)s Nothing changes.", reason=verdict.reason), phase="settle",
                     verdict="fail")
-        return Answer(orders.get(order["id"]), 400, "PAYMENT_OF_ANOTHER_ORDER",
+        return settle.Answer(orders.get(order["id"]), 400, "PAYMENT_OF_ANOTHER_ORDER",
                       msg("Refused: that payment belongs to another order. Nothing changed."))
     now = settle.apply(flow, order, verdict, cancel)
     if verdict.outcome == settle.Outcome.OPEN:
-        return Answer(now, 200, None, _unpaid_message(hint))
+        return settle.Answer(now, 200, None, _unpaid_message(hint))
     if verdict.outcome == settle.Outcome.MISMATCH:
-        return Answer(now, 200, "PAYMENT_REFUSED", settle.refusal_words(verdict.reason, "portone_v2", payment.id))
+        return settle.Answer(now, 200, "PAYMENT_REFUSED", settle.refusal_words(verdict.reason, "portone_v2", payment.id))
     if verdict.outcome == settle.Outcome.DECLINED and hint:
-        return Answer(now, 200, None, hint)
-    return Answer(now, 200, None, now["reason"])
+        return settle.Answer(now, 200, None, hint)
+    return settle.Answer(now, 200, None, now["reason"])
 
 
 def _unknown(flow, order, error):
@@ -88,7 +79,7 @@ def _unknown(flow, order, error):
                                "guessed; the next webhook, the buyer's next visit or reconcile asks again",
                                trouble=_trouble(error)), phase="settle", verdict="fail")
     now = orders.get(order["id"])
-    return Answer(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
+    return settle.Answer(now, 503, "PG_UNAVAILABLE", reason if now["status"] == Status.UNKNOWN else now["reason"])
 
 
 def cancel(flow, payment_id):
@@ -147,12 +138,12 @@ def webhook(order, payment_id):
             flow.record("payment_not_found", msg("PortOne has no payment %(payment_id)s: nothing changes",
                                                  payment_id=payment_id), phase="notify", kind="check",
                         verdict="fail")
-            return Answer(order, 200, "PAYMENT_NOT_FOUND")
+            return settle.Answer(order, 200, "PAYMENT_NOT_FOUND")
         except PGError as e:
             flow.record("webhook_retry", msg("PortOne could not be asked about this webhook (%(trouble)s): "
                                              "answered 503, so PortOne sends it again later", trouble=_trouble(e)),
                         phase="notify", verdict="fail")
-            return Answer(order, 503, "PG_UNAVAILABLE")
+            return settle.Answer(order, 503, "PG_UNAVAILABLE")
         return settle_from(flow, order, payment)
 
 
