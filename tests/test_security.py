@@ -44,7 +44,9 @@ def unsafe_rules(app):
 
 
 def sample_url(rule):
-    return re.sub(r"<[^>]+>", "1", rule.rule)
+    """A URL the rule matches: an any(...) part takes its first choice, any other part "1"."""
+    url = re.sub(r"<any\(([^,)]+)[^>]*>", lambda m: m.group(1).strip(), rule.rule)
+    return re.sub(r"<[^>]+>", "1", url)
 
 
 # --- CSRF ------------------------------------------------------------------------------------------
