@@ -167,8 +167,13 @@ def _refunded(flow, order, v, cancel):
     if order["status"] not in sources:
         flow.record("already_settled", msg("No change: the order is %(status)s", status=order["status"]))
         return True
-    return move(flow, order, (order["status"],), target, reason, pg_payment_id=v.payment_id,
-                refunded=v.refunded, **v.fields)
+    waiting = order["pg_payment_id"] if order["status"] == Status.AWAITING_DEPOSIT and not mine else None
+    if not move(flow, order, (order["status"],), target, reason, pg_payment_id=v.payment_id, refunded=v.refunded,
+                **v.fields):
+        return False
+    if waiting:   # the virtual account that was waiting is not kept now that another payment settled the order
+        refuse(flow, order, waiting, msg("another payment of this order settled it first"), cancel)
+    return True
 
 
 def after_reconcile(flow, before, abandon_after, pg):
