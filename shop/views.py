@@ -242,9 +242,11 @@ def order_view(order):
 
 @bp.post("/api/flows/<order_id>/events")
 def browser_event(order_id):
-    """A step the page reports (SDK call, callback, rejection): stored as reported, never trusted."""
+    """A step the page reports (SDK call, callback, rejection): stored as reported, never trusted. Only the
+    page of the browser that placed the order reports into its flow (a stranger's words would reach the
+    buyer's result page): anyone else is told there is no such order."""
     order = orders.get(order_id)
-    if order is None:
+    if order is None or not privacy.owns(order):
         return refused("NOT_FOUND", "There is no such order.", 404)
     data = json_body() or {}
     phase, name, key = data.get("phase"), data.get("name"), data.get("summary_key")

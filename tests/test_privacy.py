@@ -1,6 +1,7 @@
 """Whose data is shown: the order page answers only the session that placed the order, and the log pages
 mask the buyer's name, email, phone and account numbers for everyone else (not for that buyer)."""
 import json
+import re
 
 import pytest
 import requests
@@ -80,3 +81,20 @@ def test_a_name_that_reaches_a_summary_or_a_url_is_masked_too(site):
     text = stranger_get(site, f"/flows/{order['order_id']}?lang=en").text
     assert "Mallory" not in text and "mq@example.com" not in text and "mq%40example.com" not in text
     assert "Mallory Q closed it" in site.get(f"/flows/{order['order_id']}?lang=en").text
+
+
+def test_a_stranger_cannot_report_browser_events_into_someone_elses_flow(site):
+    order = site.order("portone")
+    stranger = requests.Session()
+    page = stranger.get(site.url + "/", timeout=10).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    sent = stranger.post(f"{site.url}/api/flows/{order['order_id']}/events", headers={"X-CSRF-Token": token},
+                         timeout=10, json={"phase": "return", "name": "portone.callback",
+                                           "summary_key": "portone.callback_error",
+                                           "values": {"code": "F400", "message": "x"},
+                                           "data": {"error_code": "F400", "error_msg": "사용자가 결제를 취소하셨습니다"}})
+    assert sent.status_code == 404 and sent.json()["error"] == "NOT_FOUND"
+    steps = site.get(f"/api/flows/{order['order_id']}/steps").json()["steps"]
+    assert not [s for s in steps if s["reported"]]                       # nothing of the stranger's was stored
+    result = site.get(f"/orders/{order['order_id']}?lang=en").text
+    assert "Waiting for the payment" in result and "nothing was charged" not in result
