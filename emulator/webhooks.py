@@ -186,12 +186,7 @@ class _Dispatcher(threading.Thread):
             with self.busy_lock:
                 if origin in self.busy or len(self.busy) >= POOL_SIZE:
                     continue
-                real = time.time()
-                with sqlitedb.transaction(conn):   # a write queues on the process's writer lock
-                    cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
-                                       " AND (claimed_until IS NULL OR claimed_until < ?)",
-                                       (real + max(CLAIM_S, self.deadline_s * 2), row["id"], real))
-                if cur.rowcount != 1:
+                if not claim(conn, row["id"], now, max(CLAIM_S, self.deadline_s * 2)):
                     continue
                 self.busy.add(origin)
             self.pool.submit(self._run_attempt, row["id"], origin)
@@ -247,6 +242,17 @@ class _Dispatcher(threading.Thread):
             conn.execute("UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,"
                          " claimed_until = NULL, last_status = ?, last_error = ? WHERE id = ?",
                          (status, attempts_done, next_at, status_code, error, delivery_id))
+
+
+def claim(conn, delivery_id, now, hold_s):
+    """Take one delivery for an attempt: True when it is still pending, due on the emulator clock `now`, and not
+    held by another attempt. (The row the dispatcher read may have been sent and rescheduled since.)"""
+    real = time.time()
+    with sqlitedb.transaction(conn):   # a write queues on the process's writer lock
+        cur = conn.execute("UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending'"
+                           " AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)",
+                           (real + hold_s, delivery_id, now, real))
+    return cur.rowcount == 1
 
 
 class Failed(Exception):

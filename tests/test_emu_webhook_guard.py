@@ -258,3 +258,23 @@ def test_deliveries_left_pending_resume_when_the_app_starts(tmp_path):
         check.close()
     finally:
         receiver.close()
+
+
+def test_a_delivery_rescheduled_after_the_dispatcher_read_it_is_not_sent_again(tmp_path):
+    """The dispatcher reads the due rows, then claims each: an attempt that ended in between (failed, its retry
+    now minutes away) must not be claimed from the stale read and sent again at once."""
+    from emulator import webhooks
+    conn = emulator_db.connect(str(tmp_path / "emu.sqlite3"))
+    now = time.time()
+    ids = []
+    for due_at in (now + 60, now - 1):      # rescheduled for a retry in a minute; due now
+        cur = conn.execute("INSERT INTO deliveries (pg, event, payment_ref, url, content_type, body, schedule,"
+                           " status, attempts, next_attempt_at, created_at) VALUES ('portone_v2','Transaction.Ready',"
+                           "'p', 'http://127.0.0.1:9/', 'json', '{}', '[1]', 'pending', 1, ?, ?)", (due_at, now - 5))
+        ids.append(cur.lastrowid)
+    conn.commit()
+    rescheduled, due = ids
+    assert not webhooks.claim(conn, rescheduled, now, 60)
+    assert webhooks.claim(conn, due, now, 60)
+    assert not webhooks.claim(conn, due, now, 60)          # held by the first claim
+    conn.close()

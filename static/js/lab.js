@@ -115,7 +115,9 @@
   }
 
   document.querySelectorAll(".lab-attack").forEach(function (card) {
-    card.querySelector(".lab-run").addEventListener("click", function () { run(card); });
+    var button = card.querySelector(".lab-run");
+    button.addEventListener("click", function () { run(card); });
+    button.disabled = false;   // rendered off until wired, so no click is lost
   });
 
   var all = document.getElementById("lab-run-all");
@@ -133,4 +135,5 @@
       });
     }, Promise.resolve()).then(function () { all.disabled = false; });
   });
+  if (all) all.disabled = false;
 })();

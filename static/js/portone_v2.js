@@ -115,4 +115,5 @@
   }
 
   form.addEventListener("submit", pay);
+  payButton.disabled = false;   // the button stays off until this script has wired it
 })();

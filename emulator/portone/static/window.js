@@ -39,5 +39,6 @@
         })
         .catch(function () { status.textContent = root.dataset.errorText; });
     });
+    button.disabled = false;   // the page renders the buttons off, so no click comes before this handler
   });
 })();

@@ -64,4 +64,5 @@
       decide(event.currentTarget.getAttribute("data-outcome"));
     });
   }
+  setBusy(false);   // the page renders the buttons off, so no click comes before its handler
 })();
