@@ -79,10 +79,16 @@ def _sent(error):
     return bool(error.args) and isinstance(error.args[0], ProtocolError)   # closed without an answer
 
 
-def _session():
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-    return _local.session
+def _session(url):
+    """This thread's session for url: kept connections. The emulator is reached directly (no proxy or .netrc
+    from the environment, and none of their lookups on each call); a real PG as the environment says."""
+    direct = config.origin(url) == config.origin(config.emulator_url())
+    key = "direct" if direct else "session"
+    if not hasattr(_local, key):
+        session = requests.Session()
+        session.trust_env = not direct
+        setattr(_local, key, session)
+    return getattr(_local, key)
 
 
 def _body_of(text, content_type):
@@ -116,7 +122,7 @@ def call(name, method, url, *, summary, headers=None, json_body=None, form=None,
         raise ForeignOrigin(name)
     try:
         # No redirects: a 307 would send the same body (imp_secret) to wherever it points.
-        resp = _session().request(method, url, headers=headers, json=json_body, data=form,
+        resp = _session(url).request(method, url, headers=headers, json=json_body, data=form,
                                   params=params, timeout=timeout, allow_redirects=False)
     except requests.RequestException as e:
         _lost(e, name, summary, exchange, started, timeout)

@@ -133,23 +133,40 @@ CLOSED_WINDOW = {"F400": "결제포기", "USER_CANCEL": "", "PAY_PROCESS_CANCELE
 def browser_word(order):
     """For an open order with no reason yet: what the page last reported the buyer did in the PG's window
     (an i18n.msg()), or None. The browser's word: it explains, it never moves the order."""
-    if order["status"] != orders.Status.PENDING or order["reason"]:
+    return browser_words([order]).get(order["id"])
+
+
+def browser_words(order_rows, per_order=5):
+    """browser_word() of many orders (a page of the flows list) in one bounded query: {order id: msg}."""
+    ids = [o["id"] for o in order_rows if o["status"] == orders.Status.PENDING and not o["reason"]]
+    if not ids:
+        return {}
+    rows = get_db().execute(
+        "SELECT order_id, exchange FROM (SELECT order_id, exchange, ROW_NUMBER() OVER (PARTITION BY order_id"
+        " ORDER BY id DESC) AS n FROM steps WHERE order_id IN (%s) AND reported = 1 AND phase IN"
+        " ('authenticate', 'return')) WHERE n <= ? ORDER BY n LIMIT ?" % ",".join("?" * len(ids)),
+        [*ids, per_order, per_order * len(ids)]).fetchall()
+    words = {}
+    for row in rows:        # newest first per order: the first readable report of each order says it
+        if row["order_id"] not in words:
+            word = _window_word((json.loads(row["exchange"]) if row["exchange"] else {}).get("browser"))
+            if word:
+                words[row["order_id"]] = word
+    return words
+
+
+def _window_word(data):
+    """The words for one reported SDK answer (callback or rejected promise), or None when it reports no error."""
+    if not isinstance(data, dict):
         return None
-    rows = get_db().execute("SELECT exchange FROM steps WHERE order_id = ? AND reported = 1 AND phase IN "
-                            "('authenticate', 'return') ORDER BY id DESC LIMIT 5", (order["id"],)).fetchall()
-    for row in rows:
-        data = (json.loads(row["exchange"]) if row["exchange"] else {}).get("browser")
-        if not isinstance(data, dict):
-            continue
-        code, text = data.get("error_code") or data.get("code"), data.get("error_msg") or data.get("message")
-        if not isinstance(code, str) or not code:
-            continue
-        text = str(text or "")[:200]
-        if code in CLOSED_WINDOW and CLOSED_WINDOW[code] in text:
-            return msg("The buyer closed the payment window, so nothing was charged. The order can still be paid.")
-        return msg("Nothing was charged: the payment window reported %(code)s (“%(message)s”). The order can "
-                   "still be paid.", code=code, message=text)
-    return None
+    code, text = data.get("error_code") or data.get("code"), data.get("error_msg") or data.get("message")
+    if not isinstance(code, str) or not code:
+        return None
+    text = str(text or "")[:200]
+    if code in CLOSED_WINDOW and CLOSED_WINDOW[code] in text:
+        return msg("The buyer closed the payment window, so nothing was charged. The order can still be paid.")
+    return msg("Nothing was charged: the payment window reported %(code)s (“%(message)s”). The order can "
+               "still be paid.", code=code, message=text)
 
 
 @bp.get("/")

@@ -84,6 +84,14 @@ def test_closing_the_window_pays_nothing(page):
     expect(page.locator("#flow-outcome")).to_contain_text("The buyer closed the payment window")
     expect(page.locator('#timeline .step[data-name="portone.window"] .summary')).to_contain_text(
         "The buyer left PortOne's payment window without paying (the callback brings error F400)")
+    page.goto(page.site.url + "/flows?lang=en")             # the list says it on the order's row too
+    row = page.locator(f'.flow-row[data-order-id="{oid}"] .outcome')
+    expect(row).to_contain_text("Not paid: nothing was charged")
+    expect(row.locator(".word")).to_have_text("The buyer closed the payment window, so nothing was charged. "
+                                              "The order can still be paid.")
+    expect(row).to_have_class(re.compile(r"status-not_charged"))
+    page.goto(page.site.url + "/flows?lang=ko")
+    expect(page.locator(f'.flow-row[data-order-id="{oid}"] .outcome .word')).to_contain_text("결제창")
 
 
 def test_virtual_account_shows_where_to_pay(page):

@@ -110,10 +110,14 @@ def test_listing_walks_an_index_and_never_counts_everything(app):
             flows.list_flows(**args)
         db.set_trace_callback(None)
         selects = [s for s in sql if s.lstrip().upper().startswith("SELECT")]
-        assert selects and all("LIMIT 51" in s for s in selects)
+        assert selects and all("LIMIT 51" in s for s in selects if " FROM orders" in s)
+        assert all(re.search(r"LIMIT \d+\s*$", s) for s in selects)          # every read is bounded
         assert not any(re.search(r"COUNT\(\*\) FROM orders", s, re.I) for s in selects)
         for statement in selects:
             plan = " | ".join(r["detail"] for r in db.execute("EXPLAIN QUERY PLAN " + statement))
+            if " FROM orders" not in statement:    # the page's closed-window words: one search of steps(order_id)
+                assert "SEARCH steps USING INDEX steps_order (order_id=?)" in plan and "SCAN steps" not in plan
+                continue
             assert re.search(r"SEARCH orders USING INDEX orders_|SCAN orders USING INDEX orders_", plan), plan
             assert "SCAN orders |" not in plan + " |" and "SCAN steps" not in plan, plan
             assert "USING COVERING INDEX steps_order" in plan, plan
@@ -194,3 +198,22 @@ def test_next_link_carries_the_filters_and_a_cursor(app, client):
     data = client.get("/api/flows").get_json()
     query = parse_qs(urlsplit(data["next"]).query)
     assert query["before"][0] == f"{data['flows'][-1]['created_at']!r}~{data['flows'][-1]['id']}"
+
+
+def test_a_row_says_the_buyer_left_the_window_and_nothing_was_charged(site):
+    """An open order whose page reported a closed window reads as such in the list (page and API), in the
+    reader's language; an order with no such report keeps its status."""
+    closed, untouched = site.order("toss"), site.order("toss")
+    assert site.post(f"/api/flows/{closed['order_id']}/events", json={
+        "phase": "authenticate", "name": "toss.rejection", "summary_key": "toss.rejection",
+        "values": {"code": "USER_CANCEL", "message": "사용자가 결제를 취소하였습니다"},
+        "data": {"code": "USER_CANCEL", "message": "사용자가 결제를 취소하였습니다"}}).status_code == 201
+    rows = {r["id"]: r for r in site.get("/api/flows?lang=en").json()["flows"]}
+    assert rows[closed["order_id"]]["status"] == "pending"                       # still payable
+    assert rows[closed["order_id"]]["shown"] == "not_charged"
+    assert rows[closed["order_id"]]["status_title"] == "Not paid: nothing was charged"
+    assert rows[closed["order_id"]]["word"].startswith("The buyer closed the payment window")
+    assert (rows[untouched["order_id"]]["shown"], rows[untouched["order_id"]]["word"]) == ("pending", "")
+    page = site.get("/flows?lang=ko").text
+    row = re.search(rf'data-order-id="{closed["order_id"]}".*?</tr>', page, re.S).group(0)
+    assert "status-not_charged" in row and "구매자가 결제창을 닫아 아무것도 결제되지 않았습니다" in row

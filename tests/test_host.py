@@ -150,3 +150,18 @@ def test_the_lab_runs_against_site_url_not_the_host(site, stranger):
                          cookies=site.http.cookies)
     assert resp.status_code == 200 and resp.json()["verdict"] == "held"
     assert stranger.hits == []                               # the lab's keys went to the configured emulator
+
+
+def test_the_emulator_is_reached_directly_whatever_proxy_the_environment_names(site, stranger, monkeypatch):
+    """The shop's calls to its emulator go straight to it: an HTTP(S)_PROXY in the environment (here a
+    stranger's server) never receives them, nor the secret they carry."""
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, stranger.origin)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with site.app.app_context():
+        resp = http.call("get_token", "POST", config.api_base("portone") + "/users/getToken", summary="Token",
+                         json_body={"imp_key": site.app.config["PORTONE_IMP_KEY"],
+                                    "imp_secret": site.app.config["PORTONE_IMP_SECRET"]})
+    assert resp.status_code == 200 and resp.json()["response"]["access_token"]
+    assert stranger.hits == []

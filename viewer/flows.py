@@ -13,7 +13,7 @@ import i18n
 
 from shop import orders, privacy, providers, redact, steps
 from shop.db import get_db
-from shop.views import browser_word, product_name, provider_title
+from shop.views import browser_word, browser_words, product_name, provider_title
 
 from . import diagram, explain
 
@@ -96,16 +96,19 @@ def list_flows(pg=None, statuses=None, cursor=None, limit=PAGE_SIZE):
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = f"{rows[-1]['created_at']!r}~{rows[-1]['id']}" if more else None
-    return [_flow_row(r) for r in rows], next_cursor
+    words = browser_words(rows)     # an open order whose buyer left the PG's window: said so, as on its page
+    return [_flow_row(r, words.get(r["id"])) for r in rows], next_cursor
 
 
-def _flow_row(r):
+def _flow_row(r, word=None):
     mask = privacy.masker(r)
     reason = i18n.render(r["reason"])
     return {"id": r["id"], "pg": r["pg"], "order_name": r["order_name"], "product": product_name(r),
             "amount": r["amount"],
             "discount": r["discount"], "coupons": [c for c in r["coupons"].split(",") if c],
-            "status": r["status"], "status_title": str(_status_title(r["status"])),
+            "status": r["status"], "shown": "not_charged" if word else r["status"],
+            "status_title": str(_("Not paid: nothing was charged") if word else _status_title(r["status"])),
+            "word": (mask or str)(i18n.render(word)) if word else "",
             "verdict": explain.verdict_of(r["status"]), "reason": mask(reason) if mask else reason,
             "created_at": r["created_at"], "time": _clock(r["created_at"]), "step_count": r["step_count"]}
 
