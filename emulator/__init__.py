@@ -8,6 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 import i18n
+import keyfile
 import webjson
 
 from . import clock, console, dashboard, db, errors_http, faults, sessions, webhooks
@@ -53,7 +54,7 @@ def create_app(test_config=None):
         EMULATOR_DATABASE=os.environ.get("EMULATOR_DATABASE")
         or os.path.join(app.instance_path, "emulator.sqlite3"),
         SECRET_KEY=os.environ.get("EMULATOR_SECRET_KEY")
-        or console.instance_secret(os.path.join(app.instance_path, "emulator_secret_key")),
+        or keyfile.instance_secret(os.path.join(app.instance_path, "emulator_secret_key")),
         SESSION_COOKIE_NAME="emulator_session",
         MAX_CONTENT_LENGTH=256 * 1024,
     )

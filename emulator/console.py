@@ -17,7 +17,6 @@ and PG routes marked @console_route such as "Deposit now") asks for it with HTTP
 import base64
 import binascii
 import hmac
-import os
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -134,22 +133,6 @@ def flow_url(order_id):
 def done(text, order_id=None):
     """Flash what a console action did, with a link to the flow it changed."""
     flash({"text": str(text), "order": order_id or "", "url": flow_url(order_id)}, "done")
-
-
-def instance_secret(path):
-    """The emulator's session key, kept in a file so every worker process signs alike."""
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"   # written whole, then linked: racers read one key
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    with open(path) as f:
-        return f.read().strip()
 
 
 def init_app(app):

@@ -1,11 +1,12 @@
 """Reads the shop's settings from the environment and `.env`; knows each PG's mode and base URLs."""
 import os
-import secrets
 
 from dotenv import load_dotenv
 from urllib.parse import urlsplit
 
 from flask import current_app
+
+from keyfile import instance_secret
 
 from . import providers
 
@@ -51,7 +52,7 @@ def load(app, test_config=None):
         cfg.update(test_config)
     if cfg.get("TRUSTED_HOSTS") is None:
         cfg["TRUSTED_HOSTS"] = trusted_hosts(cfg["SITE_URL"], _env("ALLOWED_HOSTS", ""))
-    cfg["SECRET_KEY"] = cfg.get("SECRET_KEY") or _env("SECRET_KEY") or _instance_secret(app)
+    cfg["SECRET_KEY"] = cfg.get("SECRET_KEY") or _env("SECRET_KEY") or instance_secret(os.path.join(app.instance_path, "secret_key"))
     for p in providers.all():
         mode = cfg[f"{p.prefix}MODE"]
         if mode not in ("emulator", "live"):
@@ -61,25 +62,6 @@ def load(app, test_config=None):
                 raise ConfigError(f"{p.prefix}MODE=live needs {key} in .env or the environment")
         if mode == "emulator":
             cfg.update(p.emulator_keys)
-
-
-def _instance_secret(app):
-    """A session key kept in the instance folder, so every worker process signs alike."""
-    path = os.path.join(app.instance_path, "secret_key")
-    if not os.path.exists(path):
-        # Written whole to a private file, then linked into place: racing workers all read one key.
-        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    with open(path) as f:
-        return f.read().strip()
 
 
 def mode(provider):
