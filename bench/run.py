@@ -286,57 +286,82 @@ class Auditor:
 
 def measure_latency(server, cfg, problems):
     """floor, portone_complete and toss_success, sampled in turn so that all three see the same server."""
-    url = server.url
     buyer, auditor = Buyer(server), Auditor(server)
-    floor, complete, success = [], [], []
+    floor, timed = [], {"portone": [], "toss": []}
     errors = {"floor": 0, "portone": 0, "toss": 0}
-    wrong = {"portone": 0, "toss": 0}
     done = {"portone": [], "toss": []}
     for _ in range(3):  # warm up every worker's connections and code paths
-        buyer.http.get(url + "/bench/floor", timeout=TIMEOUT)
+        buyer.http.get(server.url + "/bench/floor", timeout=TIMEOUT)
     for _ in bounded(cfg["latency_n"], cfg["latency_s"]):
-        started = time.perf_counter()
-        resp = buyer.http.get(url + "/bench/floor", timeout=TIMEOUT)
-        took = time.perf_counter() - started
-        if resp.status_code == 200 and resp.json().get("emulator_status") == 200:
-            floor.append(took)
-        else:
+        took = _time_floor(buyer)
+        if took is None:
             errors["floor"] += 1
-        try:
-            order = buyer.order("portone")
-            imp_uid = buyer.portone_window(order, notice=False)
-            started = time.perf_counter()
-            buyer.portone_complete(order, imp_uid)
-            complete.append(time.perf_counter() - started)
-            done["portone"].append((order, imp_uid))
-        except (Failure, requests.RequestException) as e:
-            errors["portone"] += 1
-            problems.append(f"portone_complete: {e}")
-        try:
-            order = buyer.order("toss")
-            key, redirect_url = buyer.toss_window(order)
-            started = time.perf_counter()
-            buyer.toss_success(redirect_url)
-            success.append(time.perf_counter() - started)
-            done["toss"].append((order, key))
-        except (Failure, requests.RequestException) as e:
-            errors["toss"] += 1
-            problems.append(f"toss_success: {e}")
+        else:
+            floor.append(took)
+        for pg, name, checkout in (("portone", "portone_complete", _time_portone_complete),
+                                   ("toss", "toss_success", _time_toss_success)):
+            try:
+                took, flow = checkout(buyer)
+            except (Failure, requests.RequestException) as e:
+                errors[pg] += 1
+                problems.append(f"{name}: {e}")
+                continue
+            timed[pg].append(took)
+            done[pg].append(flow)
+    wrong = _audit_samples(auditor, done, problems)
+    return _latency_figures(floor, timed, errors, wrong), done
+
+
+def _time_floor(buyer):
+    """Seconds GET /bench/floor took (the shop calling the emulator once); None when it did not answer so."""
+    started = time.perf_counter()
+    resp = buyer.http.get(buyer.url + "/bench/floor", timeout=TIMEOUT)
+    took = time.perf_counter() - started
+    return took if resp.status_code == 200 and resp.json().get("emulator_status") == 200 else None
+
+
+def _time_portone_complete(buyer):
+    """An approved PortOne checkout, timing only POST /payments/complete: (seconds, (order, imp_uid))."""
+    order = buyer.order("portone")
+    imp_uid = buyer.portone_window(order, notice=False)
+    started = time.perf_counter()
+    buyer.portone_complete(order, imp_uid)
+    return time.perf_counter() - started, (order, imp_uid)
+
+
+def _time_toss_success(buyer):
+    """An approved Toss checkout, timing only the return to /success: (seconds, (order, paymentKey))."""
+    order = buyer.order("toss")
+    key, redirect_url = buyer.toss_window(order)
+    started = time.perf_counter()
+    buyer.toss_success(redirect_url)
+    return time.perf_counter() - started, (order, key)
+
+
+def _audit_samples(auditor, done, problems):
+    """How many sampled flows of each PG ended in a wrong state (each one noted in problems)."""
+    wrong = {"portone": 0, "toss": 0}
     for pg, flows in done.items():
         for order, ref in flows:
             why = auditor.wrong(pg, order, ref)
             if why:
                 wrong[pg] += 1
                 problems.append(f"{pg} latency sample: {why}")
+    return wrong
+
+
+def _latency_figures(floor, timed, errors, wrong):
+    """The floor's percentiles, and each timed call's against the floor's."""
     floor_p50 = pct(floor, 50)
     out = {"floor": {"p50_ms": floor_p50, "p99_ms": pct(floor, 99), "n": len(floor), "errors": errors["floor"]}}
-    for name, pg, samples in (("portone_complete", "portone", complete), ("toss_success", "toss", success)):
+    for name, pg in (("portone_complete", "portone"), ("toss_success", "toss")):
+        samples = timed[pg]
         out[name] = {"p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99), "n": len(samples),
                      "p50_to_floor": ratio(pct(samples, 50), floor_p50),
                      "p99_to_floor": ratio(pct(samples, 99), floor_p50),
                      "p99_to_floor_p99": ratio(pct(samples, 99), pct(floor, 99)),
                      "errors": errors[pg], "wrong_states": wrong[pg]}
-    return out, done
+    return out
 
 
 def measure_flows(server, pg, clients, n, seconds, problems):
@@ -374,11 +399,31 @@ def measure_emulator(server, constant, refs, cfg, problems):
     """Requests per second (keep-alive, bench/load.py) of the emulated token call and payment lookups,
     and of a constant-JSON Flask route under the same settings (the practical limit); the four are
     driven in turn, round after round, so the machine's load touches them alike. Median round each."""
+    targets = _emulator_targets(server, constant, refs)
+    rounds = {name: [] for name in targets}
+    servers = {"constant_json": constant}
+    for name, (url, request, check) in targets.items():   # warm every worker up
+        load.drive(url, request, clients=cfg["emu_clients"], seconds=0.3, max_requests=200, check=check)
+    for _ in range(cfg["emu_rounds"]):
+        for name, (url, request, check) in targets.items():
+            rounds[name].append(_drive_round(servers.get(name, server), url, request, check, cfg))
+    out = {}
+    for name, runs in rounds.items():
+        out[name] = _median_round(name, runs, cfg, problems)
+    for name in ("portone_payment", "toss_payment", "portone_get_token"):
+        out[name]["to_constant"] = ratio(out[name]["rps"], out["constant_json"]["rps"])
+        # The same ratio from the servers' CPU time per request, which other load on the machine moves less.
+        out[name]["cpu_to_constant"] = ratio(out["constant_json"]["server_cpu_us"], out[name]["server_cpu_us"])
+    return out
+
+
+def _emulator_targets(server, constant, refs):
+    """What measure_emulator drives: {name: (url, request bytes, check of a body)}."""
     emu = server.emulator_url
     token = Auditor(server).portone_token()
     toss_auth = "Basic " + base64.b64encode(f"{TOSS_SECRET_KEY}:".encode()).decode()
     token_body = json.dumps({"imp_key": PORTONE["imp_key"], "imp_secret": PORTONE["imp_secret"]}).encode()
-    targets = {   # name: (url, request bytes, check of a body)
+    return {
         "constant_json": (constant.url, load.build(constant.url + "/json"), lambda b: b'"paid"' in b),
         "portone_payment": (emu, load.build(f"{emu}/portone/payments/{refs['portone']}",
                                             headers={"Authorization": "Bearer " + token}),
@@ -390,33 +435,28 @@ def measure_emulator(server, constant, refs, cfg, problems):
                                               headers={"Content-Type": "application/json"}),
                               lambda b: b'"access_token"' in b),
     }
-    rounds = {name: [] for name in targets}
-    servers = {"constant_json": constant}
-    for name, (url, request, check) in targets.items():   # warm every worker up
-        load.drive(url, request, clients=cfg["emu_clients"], seconds=0.3, max_requests=200, check=check)
-    for _ in range(cfg["emu_rounds"]):
-        for name, (url, request, check) in targets.items():
-            pids = servers.get(name, server).worker_pids()
-            cpu = cpu_seconds(pids)
-            run = load.drive(url, request, clients=cfg["emu_clients"], seconds=cfg["emu_s"],
-                             max_requests=cfg["emu_n"], check=check)
-            run["cpu_us"] = (cpu_seconds(pids) - cpu) * 1e6 / max(run["n"], 1)
-            rounds[name].append(run)
-    out = {}
-    for name, runs in rounds.items():
-        median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-        errors = sum(r["errors"] for r in runs)
-        if errors:
-            problems.append(f"emulator {name}: {errors} errors, e.g. {next(r['first_error'] for r in runs if r['errors'])}")
-        cpu = sorted(r["cpu_us"] for r in runs)[len(runs) // 2]
-        out[name] = {"rps": median["rps"], "p50_ms": median["p50_ms"], "p99_ms": median["p99_ms"],
-                     "rounds_rps": [r["rps"] for r in runs], "n": sum(r["n"] for r in runs), "errors": errors,
-                     "clients": cfg["emu_clients"], "server_cpu_us": round(cpu)}
-    for name in ("portone_payment", "toss_payment", "portone_get_token"):
-        out[name]["to_constant"] = ratio(out[name]["rps"], out["constant_json"]["rps"])
-        # The same ratio from the servers' CPU time per request, which other load on the machine moves less.
-        out[name]["cpu_to_constant"] = ratio(out["constant_json"]["server_cpu_us"], out[name]["server_cpu_us"])
-    return out
+
+
+def _drive_round(server, url, request, check, cfg):
+    """One round of load on one target, with the CPU its server's workers spent per request (cpu_us)."""
+    pids = server.worker_pids()
+    cpu = cpu_seconds(pids)
+    run = load.drive(url, request, clients=cfg["emu_clients"], seconds=cfg["emu_s"],
+                     max_requests=cfg["emu_n"], check=check)
+    run["cpu_us"] = (cpu_seconds(pids) - cpu) * 1e6 / max(run["n"], 1)
+    return run
+
+
+def _median_round(name, runs, cfg, problems):
+    """One target's figures: its median round, with every round's errors (noted in problems)."""
+    median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+    errors = sum(r["errors"] for r in runs)
+    if errors:
+        problems.append(f"emulator {name}: {errors} errors, e.g. {next(r['first_error'] for r in runs if r['errors'])}")
+    cpu = sorted(r["cpu_us"] for r in runs)[len(runs) // 2]
+    return {"rps": median["rps"], "p50_ms": median["p50_ms"], "p99_ms": median["p99_ms"],
+            "rounds_rps": [r["rps"] for r in runs], "n": sum(r["n"] for r in runs), "errors": errors,
+            "clients": cfg["emu_clients"], "server_cpu_us": round(cpu)}
 
 
 def cpu_seconds(pids):
@@ -499,7 +539,6 @@ def measure_log_scale(workdir, cfg, problems):
 def measure_page(server, cfg, problems):
     """Bytes the checkout page transfers (HTML, CSS, JS, SDK scripts) and when its pay buttons work.
     URLs are shown relative to the shop, the emulator's as <emulator>/..."""
-    url = server.url
     from playwright.sync_api import sync_playwright
     args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     loads = []
@@ -510,34 +549,7 @@ def measure_page(server, cfg, problems):
         browser = pw.chromium.launch(**kwargs)
         try:
             for _ in range(cfg["page_loads"]):
-                context = browser.new_context(locale="en-US")  # a fresh cache each time
-                page = context.new_page()
-                finished = []
-                page.on("requestfinished", lambda req: finished.append(req))
-                page.add_init_script(READY_JS.replace("SELECTORS", json.dumps(PAY_BUTTONS)))
-                page.goto(url + "/", wait_until="load")
-                ready_ms = None
-                for _ in bounded(3000, 16):  # (wait_for_function would need eval, which the CSP forbids)
-                    ready_ms = page.evaluate("window.__payReady")
-                    if ready_ms is not None or page.evaluate("window.__payReady === null"):
-                        break
-                    time.sleep(0.01)
-                if ready_ms is None:
-                    problems.append("checkout page: the pay buttons never became usable")
-                page.wait_for_load_state("networkidle")
-                by_type, total, headers = {}, 0, 0
-                for req in finished:
-                    sizes = req.sizes()
-                    body = sizes["responseBodySize"]
-                    total += body
-                    headers += sizes["responseHeadersSize"]
-                    kind = req.resource_type
-                    by_type[kind] = by_type.get(kind, 0) + body
-                loads.append({"bytes": total, "header_bytes": headers, "requests": len(finished),
-                              "by_type": by_type, "buttons_ready_ms": ready_ms,
-                              "urls": sorted({r.url.replace(server.emulator_url, "<emulator>").replace(url, "")
-                                      for r in finished})})
-                context.close()
+                loads.append(_load_checkout_page(browser, server, problems))
         finally:
             browser.close()
     first = loads[0]
@@ -545,6 +557,49 @@ def measure_page(server, cfg, problems):
     return {"bytes": first["bytes"], "header_bytes": first["header_bytes"], "requests": first["requests"],
             "by_type": first["by_type"], "urls": first["urls"], "buttons_ready_ms": ready[len(ready) // 2],
             "loads": len(loads)}
+
+
+def _load_checkout_page(browser, server, problems):
+    """One load of the checkout page in a fresh context (a fresh cache): what it transferred and when it was ready."""
+    url = server.url
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    finished = []
+    page.on("requestfinished", lambda req: finished.append(req))
+    page.add_init_script(READY_JS.replace("SELECTORS", json.dumps(PAY_BUTTONS)))
+    page.goto(url + "/", wait_until="load")
+    ready_ms = _buttons_ready_ms(page)
+    if ready_ms is None:
+        problems.append("checkout page: the pay buttons never became usable")
+    page.wait_for_load_state("networkidle")
+    figures = {**_transferred(finished), "buttons_ready_ms": ready_ms,
+               "urls": sorted({r.url.replace(server.emulator_url, "<emulator>").replace(url, "") for r in finished})}
+    context.close()
+    return figures
+
+
+def _buttons_ready_ms(page):
+    """When READY_JS saw every pay button usable (ms since navigation start); None when they never were."""
+    ready_ms = None
+    for _ in bounded(3000, 16):  # (wait_for_function would need eval, which the CSP forbids)
+        ready_ms = page.evaluate("window.__payReady")
+        if ready_ms is not None or page.evaluate("window.__payReady === null"):
+            break
+        time.sleep(0.01)
+    return ready_ms
+
+
+def _transferred(finished):
+    """Response bytes of the finished requests: body bytes in all and by resource type, header bytes, count."""
+    by_type, total, headers = {}, 0, 0
+    for req in finished:
+        sizes = req.sizes()
+        body = sizes["responseBodySize"]
+        total += body
+        headers += sizes["responseHeadersSize"]
+        kind = req.resource_type
+        by_type[kind] = by_type.get(kind, 0) + body
+    return {"bytes": total, "header_bytes": headers, "requests": len(finished), "by_type": by_type}
 
 
 PAY_BUTTONS = ["#portone-pay", "#toss-pay"]   # templates/portone/panel.html, templates/toss/panel.html
@@ -603,50 +658,58 @@ def seed_flows(path, n_flows, steps_per_flow=10):
     start = time.time() - 30 * 86400
     gap = 30 * 86400 / max(n_flows, 1)
     middle = {}
-
-    def order_rows():
-        for i in range(n_flows):
-            pg = "portone" if i % 2 == 0 else "toss"
-            status = SEED_STATUSES[i % len(SEED_STATUSES)]
-            product, name, price = SEED_PRODUCTS[i % 3]
-            qty = 1 + i % 3
-            created = start + i * gap
-            oid = f"order-{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{i:08x}"
-            if i in (n_flows // 2, n_flows // 2 + 1):
-                middle[pg] = oid
-            pay_id = (f"imp_{i:012d}" if pg == "portone" else f"tgen_{i:020d}") if status != "pending" else None
-            yield (oid, pg, product, qty, f"{name} x {qty}", price * qty, 0, price * qty, "", "card",
-                   f"cust_{i % 5000:016x}", "Kim Bench", "bench@example.com", status, pay_id,
-                   f"{status} (seeded)", created, created + 5, created + 4 if status == "paid" else None)
-
-    def step_rows():
-        for i in range(n_flows):
-            pg = "portone" if i % 2 == 0 else "toss"
-            created = start + i * gap
-            oid = f"order-{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{i:08x}"
-            for k, (phase, name, kind, a, b, verdict) in enumerate(SEED_STEPS[pg][:steps_per_flow]):
-                exchange = None
-                if kind in ("http_in", "http_out"):
-                    exchange = json.dumps({"request": {"method": "POST", "url": f"/bench/{name}",
-                                                       "body": {"order": oid, "amount": 15000}},
-                                           "response": {"status": 200, "body": {"code": 0, "ok": True}}})
-                yield (oid, phase, name, kind, a, b, f"{name} for {oid}", verdict,
-                       "15000" if kind == "check" else None, "15000" if kind == "check" else None,
-                       1 if kind == "browser" else 0, exchange, "shop/bench_seed.py:1 seed",
-                       created + k * 0.3, round(rnd.uniform(0.5, 40), 1))
-
     with sqlitedb.transaction(conn):
         conn.executemany(
             "INSERT INTO orders (id, pg, product_id, quantity, order_name, subtotal, discount, amount, coupons,"
             " pay_method, customer_key, buyer_name, buyer_email, status, pg_payment_id, reason, created_at,"
-            " updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", order_rows())
+            " updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            _seed_order_rows(n_flows, start, gap, middle))
         conn.executemany(
             "INSERT INTO steps (order_id, phase, name, kind, actor_from, actor_to, summary, verdict, expected,"
             " actual, reported, exchange, code_ref, started_at, duration_ms)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", step_rows())
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _seed_step_rows(n_flows, start, gap, steps_per_flow, rnd))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return middle
+
+
+def _seed_flow(i, start, gap):
+    """The i-th seeded flow's PG, order id and creation time."""
+    pg = "portone" if i % 2 == 0 else "toss"
+    created = start + i * gap
+    oid = f"order-{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{i:08x}"
+    return pg, oid, created
+
+
+def _seed_order_rows(n_flows, start, gap, middle):
+    """The seeded orders table's rows; notes in middle the id of one flow of each PG from the middle."""
+    for i in range(n_flows):
+        pg, oid, created = _seed_flow(i, start, gap)
+        status = SEED_STATUSES[i % len(SEED_STATUSES)]
+        product, name, price = SEED_PRODUCTS[i % 3]
+        qty = 1 + i % 3
+        if i in (n_flows // 2, n_flows // 2 + 1):
+            middle[pg] = oid
+        pay_id = (f"imp_{i:012d}" if pg == "portone" else f"tgen_{i:020d}") if status != "pending" else None
+        yield (oid, pg, product, qty, f"{name} x {qty}", price * qty, 0, price * qty, "", "card",
+               f"cust_{i % 5000:016x}", "Kim Bench", "bench@example.com", status, pay_id,
+               f"{status} (seeded)", created, created + 5, created + 4 if status == "paid" else None)
+
+
+def _seed_step_rows(n_flows, start, gap, steps_per_flow, rnd):
+    """The seeded steps table's rows: the first steps_per_flow of SEED_STEPS for each flow."""
+    for i in range(n_flows):
+        pg, oid, created = _seed_flow(i, start, gap)
+        for k, (phase, name, kind, a, b, verdict) in enumerate(SEED_STEPS[pg][:steps_per_flow]):
+            exchange = None
+            if kind in ("http_in", "http_out"):
+                exchange = json.dumps({"request": {"method": "POST", "url": f"/bench/{name}",
+                                                   "body": {"order": oid, "amount": 15000}},
+                                       "response": {"status": 200, "body": {"code": 0, "ok": True}}})
+            yield (oid, phase, name, kind, a, b, f"{name} for {oid}", verdict,
+                   "15000" if kind == "check" else None, "15000" if kind == "check" else None,
+                   1 if kind == "browser" else 0, exchange, "shop/bench_seed.py:1 seed",
+                   created + k * 0.3, round(rnd.uniform(0.5, 40), 1))
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -701,43 +764,15 @@ def svg(results):
 
 
 def run(cfg, out_path, workers, threads, smoke):
+    """Every figure with cfg's counts, checked against TARGETS: written to out_path (and .svg), printed as a table."""
     problems = []
     results = {"meta": {"smoke": smoke, "workers": workers, "threads": threads, "cpus": os.cpu_count(),
                         "started": time.strftime("%Y-%m-%d %H:%M:%S"), "settings": cfg}}
-    server_kw = {"workers": workers, "threads": threads, "env": {"BENCH_ROUTES": "1"}}
     with tempfile.TemporaryDirectory(prefix="pg-bench-") as workdir:
-        with Server(workdir, **server_kw) as server:
-            say(f"shop at {server.url}, emulator at {server.emulator_url} (gunicorn, {workers} workers each)")
-            latency, done = measure_latency(server, cfg, problems)
-            results.update(latency)
-            say("latency done")
-            flows = {}
-            for pg in ("portone", "toss"):
-                flows[pg] = {}
-                for clients in CLIENTS:
-                    n = cfg["flows_n1"] if clients == 1 else cfg["flows_n16"]
-                    flows[pg][str(clients)] = measure_flows(server, pg, clients, n, cfg["flows_s"], problems)
-            results["flows_per_s"] = flows
-            say("flows done")
-            refs = {pg: done[pg][-1][1] for pg in done if done[pg]}
-            with Server(workdir, workers=workers, threads=threads, name="constant", ready=("/json",),
-                        app="bench.constant_app:create_app()") as constant:
-                results["emulator"] = measure_emulator(server, constant, refs, cfg, problems) if len(refs) == 2 else {}
-            say("emulator done")
-            results["slow_clients"] = measure_slow_clients(server, cfg, problems)
-            say("slow clients done")
-            results["page"] = measure_page(server, cfg, problems)
-            say("page done")
+        _measure_site(results, workdir, cfg, workers, threads, problems)
         results["log_scale"] = measure_log_scale(workdir, cfg, problems)
         say("log_scale done")
-    results["targets"] = []
-    for label, read, op, limit in TARGETS:
-        try:
-            value = read(results)
-        except (KeyError, TypeError):
-            value = None
-        holds = value is not None and (value <= limit if op == "<=" else value >= limit)
-        results["targets"].append({"target": label, "value": value, "op": op, "limit": limit, "holds": holds})
+    results["targets"] = _check_targets(results)
     results["problems"] = problems[:50]
     results["meta"]["seconds"] = round(time.monotonic() - START, 1)
     with open(out_path, "w") as f:
@@ -746,6 +781,51 @@ def run(cfg, out_path, workers, threads, smoke):
         f.write(svg(results))
     print(table(results))
     return results
+
+
+def _measure_site(results, workdir, cfg, workers, threads, problems):
+    """Into results, every figure taken on the site served under gunicorn (all but log_scale)."""
+    server_kw = {"workers": workers, "threads": threads, "env": {"BENCH_ROUTES": "1"}}
+    with Server(workdir, **server_kw) as server:
+        say(f"shop at {server.url}, emulator at {server.emulator_url} (gunicorn, {workers} workers each)")
+        latency, done = measure_latency(server, cfg, problems)
+        results.update(latency)
+        say("latency done")
+        results["flows_per_s"] = _measure_every_flow(server, cfg, problems)
+        say("flows done")
+        refs = {pg: done[pg][-1][1] for pg in done if done[pg]}
+        with Server(workdir, workers=workers, threads=threads, name="constant", ready=("/json",),
+                    app="bench.constant_app:create_app()") as constant:
+            results["emulator"] = measure_emulator(server, constant, refs, cfg, problems) if len(refs) == 2 else {}
+        say("emulator done")
+        results["slow_clients"] = measure_slow_clients(server, cfg, problems)
+        say("slow clients done")
+        results["page"] = measure_page(server, cfg, problems)
+        say("page done")
+
+
+def _measure_every_flow(server, cfg, problems):
+    """Whole checkouts per second of each PG with each number of CLIENTS: {pg: {clients: figures}}."""
+    flows = {}
+    for pg in ("portone", "toss"):
+        flows[pg] = {}
+        for clients in CLIENTS:
+            n = cfg["flows_n1"] if clients == 1 else cfg["flows_n16"]
+            flows[pg][str(clients)] = measure_flows(server, pg, clients, n, cfg["flows_s"], problems)
+    return flows
+
+
+def _check_targets(results):
+    """Each of TARGETS with its value read from results (None when missing) and whether it holds."""
+    checked = []
+    for label, read, op, limit in TARGETS:
+        try:
+            value = read(results)
+        except (KeyError, TypeError):
+            value = None
+        holds = value is not None and (value <= limit if op == "<=" else value >= limit)
+        checked.append({"target": label, "value": value, "op": op, "limit": limit, "holds": holds})
+    return checked
 
 
 def table(r):

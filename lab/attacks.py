@@ -388,7 +388,8 @@ def _charged_order(r, resp):
     return {"order_id": location.split("#order-", 1)[1]}
 
 
-def toss_billing_key_reuse(r):
+def _victim_registers_card(r):
+    """A second buyer (the victim) registers a card in Toss's window: (victim, registration, return address)."""
     victim = Browser(r.browser.site, r.steps)
     page = victim.get("/subscription", _("The victim opened the subscription page")).text
     reg = victim.post("/toss/billing/registrations", _("The victim started a card registration"), json={})
@@ -408,6 +409,11 @@ def toss_billing_key_reuse(r):
     success = decided.json().get("redirect_url") if decided.status_code == 200 else None
     if not success:
         raise LabError(_("Toss's card window did not take the click (HTTP %(status)s).", status=decided.status_code))
+    return victim, reg, success
+
+
+def toss_billing_key_reuse(r):
+    victim, reg, success = _victim_registers_card(r)
     stolen = r.browser.get(success, _("Opened the victim's return address (customerKey and authKey) in my session"))
     r.fact(stolen.status_code == 404, _("The shop refused: that registration is not this buyer's (HTTP "
                                         "%(status)s)", status=stolen.status_code))

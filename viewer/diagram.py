@@ -77,46 +77,50 @@ def layout(order, steps):
             y += PHASE_GAP if phases else 0
             phases.append({"phase": phase, "title": explain.phase_title(phase), "y": y - 10})
             y += 8
-        fail = s["verdict"] == "fail"
-        base = {"step_id": s["id"], "phase": s["phase"], "fail": fail, "dashed": bool(s["reported"]),
-                "title": i18n.render(s["summary"])}
-        exchange = s["exchange"] if isinstance(s["exchange"], dict) else {}
-        request = exchange.get("request") if isinstance(exchange.get("request"), dict) else None
-        a, b = x_of(s["actor_from"]), x_of(s["actor_to"])
-        if s["kind"] in ("http_out", "fault") and request and a != b:
-            line = f"{request.get('method') or ''} {_path_of(request.get('url'))}".strip()
-            y += ROW
-            messages.append({**base, "kind": "request", "x1": a, "x2": b, "y": y,
-                             "label": _short(line), "fail": False})
-            response = exchange.get("response") if isinstance(exchange.get("response"), dict) else None
-            y += ROW
-            if response is not None:
-                status = response.get("status")
-                messages.append({**base, "kind": "response", "x1": b, "x2": a, "y": y, "dashed": True,
-                                 "label": _short(f"HTTP {status}" + _error_code(response)),
-                                 "fail": isinstance(status, int) and status >= 400})
-            else:
-                mid = b + (a - b) * 0.4
-                messages.append({**base, "kind": "lost", "x1": b, "x2": mid, "y": y, "dashed": True,
-                                 "label": "✗ " + _short(str(LOST.get(exchange.get("error"), LOST["timeout"]))),
-                             "fail": True})
-        elif a != b:
-            y += ROW
-            messages.append({**base, "kind": "message", "x1": a, "x2": b, "y": y,
-                             "label": _short(_label(s))})
-        elif s["kind"] == "check":
-            y += ROW + 8
-            mark = "✗ " if fail else ("✓ " if s["verdict"] == "pass" else "")
-            messages.append({**base, "kind": "self", "x1": a, "x2": a, "y": y,
-                             "label": _short(mark + _label(s))})
-        else:
-            y += ROW
-            mark = "✗ " if fail else ""
-            messages.append({**base, "kind": "note", "x1": a, "x2": a, "y": y,
-                             "label": _short(mark + _label(s))})
+        drawn, y = _step_messages(s, x_of(s["actor_from"]), x_of(s["actor_to"]), y)
+        messages.extend(drawn)
     height = y + 40
     return {"width": WIDTH, "height": height, "lifelines": lifelines, "messages": messages,
             "phases": phases, "bottom": height - 16}
+
+
+def _step_messages(s, a, b, y):
+    """What one step draws between the lifelines at x a and b, below row y: (messages, the new y)."""
+    fail = s["verdict"] == "fail"
+    base = {"step_id": s["id"], "phase": s["phase"], "fail": fail, "dashed": bool(s["reported"]),
+            "title": i18n.render(s["summary"])}
+    exchange = s["exchange"] if isinstance(s["exchange"], dict) else {}
+    request = exchange.get("request") if isinstance(exchange.get("request"), dict) else None
+    if s["kind"] in ("http_out", "fault") and request and a != b:
+        return _exchange_arrows(base, exchange, request, a, b, y)
+    if a != b:
+        y += ROW
+        return [{**base, "kind": "message", "x1": a, "x2": b, "y": y, "label": _short(_label(s))}], y
+    if s["kind"] == "check":
+        y += ROW + 8
+        mark = "✗ " if fail else ("✓ " if s["verdict"] == "pass" else "")
+        return [{**base, "kind": "self", "x1": a, "x2": a, "y": y, "label": _short(mark + _label(s))}], y
+    y += ROW
+    mark = "✗ " if fail else ""
+    return [{**base, "kind": "note", "x1": a, "x2": a, "y": y, "label": _short(mark + _label(s))}], y
+
+
+def _exchange_arrows(base, exchange, request, a, b, y):
+    """A request arrow a → b and its answer back, or a short red arrow ending in ✗ when none came."""
+    line = f"{request.get('method') or ''} {_path_of(request.get('url'))}".strip()
+    y += ROW
+    sent = {**base, "kind": "request", "x1": a, "x2": b, "y": y, "label": _short(line), "fail": False}
+    response = exchange.get("response") if isinstance(exchange.get("response"), dict) else None
+    y += ROW
+    if response is not None:
+        status = response.get("status")
+        return [sent, {**base, "kind": "response", "x1": b, "x2": a, "y": y, "dashed": True,
+                       "label": _short(f"HTTP {status}" + _error_code(response)),
+                       "fail": isinstance(status, int) and status >= 400}], y
+    mid = b + (a - b) * 0.4
+    return [sent, {**base, "kind": "lost", "x1": b, "x2": mid, "y": y, "dashed": True,
+                   "label": "✗ " + _short(str(LOST.get(exchange.get("error"), LOST["timeout"]))),
+                   "fail": True}], y
 
 
 def _error_code(response):
