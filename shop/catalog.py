@@ -72,7 +72,19 @@ def quote(product_id, quantity, coupon_codes, today, used_single=(), translate=s
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise OrderRefused("BAD_QUANTITY", N_("Quantity must be a whole number from 1 to 10."))
     subtotal = product["price"] * quantity
-    discount = 0
+    lines = _coupon_lines(coupon_codes, subtotal, today, used_single)
+    granted = [code for code, _ in lines]
+    discount = sum(off for _, off in lines)
+    amount = subtotal - discount
+    if amount < MIN_AMOUNT:
+        raise OrderRefused("AMOUNT_TOO_LOW", N_("With these coupons the amount would be %(amount)s won; "
+                           "an order must be at least %(min)s won."), amount=amount, min=MIN_AMOUNT)
+    return Quote(product_id, quantity, order_name(product_id, quantity, translate), subtotal, discount, amount,
+                 tuple(granted), tuple(lines))
+
+
+def _coupon_lines(coupon_codes, subtotal, today, used_single):
+    """(code, won off) for each coupon asked, in order; raises OrderRefused for one that cannot be granted."""
     granted, lines = [], []
     for raw in coupon_codes:
         code = normalize_code(raw)
@@ -92,15 +104,9 @@ def quote(product_id, quantity, coupon_codes, today, used_single=(), translate=s
         if coupon["single_use"] and code in used_single:
             raise OrderRefused("COUPON_ALREADY_USED", N_("Coupon %(code)s has already been used."), code=code)
         off = coupon["value"] if coupon["kind"] == "fixed" else subtotal * coupon["value"] // 100
-        discount += off
         granted.append(code)
         lines.append((code, off))
-    amount = subtotal - discount
-    if amount < MIN_AMOUNT:
-        raise OrderRefused("AMOUNT_TOO_LOW", N_("With these coupons the amount would be %(amount)s won; "
-                           "an order must be at least %(min)s won."), amount=amount, min=MIN_AMOUNT)
-    return Quote(product_id, quantity, order_name(product_id, quantity, translate), subtotal, discount, amount,
-                 tuple(granted), tuple(lines))
+    return lines
 
 
 def order_name(product_id, quantity, translate=str):

@@ -123,12 +123,7 @@ def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", a
     the batch ends). Everything stored is redacted.
 
     summary: an i18n.msg() (rendered in each reader's language when shown; its values are redacted)."""
-    if phase not in PHASES:
-        raise ValueError(f"unknown phase {phase!r}")
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}")
-    if verdict not in VERDICTS:
-        raise ValueError(f"unknown verdict {verdict!r}")
+    _check_terms(phase, kind, verdict)
     usage = _usage(order_id)
     if usage[0] > MAX_FLOW_STEPS:
         return None
@@ -147,6 +142,18 @@ def record(order_id, phase, name, summary, *, kind="check", actor_from="shop", a
     row = (order_id, phase, name, kind, actor_from, actor_to, i18n.stored(summary, clean), verdict,
            _str(expected, clean), _str(actual, clean), 1 if reported else 0, stored_exchange,
            _code_ref(), started_at or time.time(), duration_ms)
+    return _write(row, name, kind)
+
+
+def _check_terms(phase, kind, verdict):
+    """Raise ValueError for a phase, kind or verdict that is not one of the log's own."""
+    for term, value, known in (("phase", phase, PHASES), ("kind", kind, KINDS), ("verdict", verdict, VERDICTS)):
+        if value not in known:
+            raise ValueError(f"unknown {term} {value!r}")
+
+
+def _write(row, name, kind):
+    """Store one step's row now and return its id, or add it to the open batch() and return None."""
     pending = g.get("step_batch")
     if pending and kind in ("http_out", "fault"):
         # A PG call inside batch() is a bug: the steps before it should have been stored before it.

@@ -211,19 +211,9 @@ def place_order(pg, data, sdk=None):
     one of the provider's `sdks` (the first when not given); a server-side caller names its own. Returns
     (order, None), or (None, a JSON refusal response).
     """
-    if sdk is None:
-        sdks = providers.get(pg).extra.get("sdks", ("",))
-        sdk = data.get("sdk") or sdks[0]
-        if sdk not in sdks:
-            return None, refused("BAD_FIELD", "%(field)s must be one of %(choices)s.", field="sdk",
-                                 choices=", ".join(sdks))
-    fields = {"sdk": sdk}
-    for key, limit in (("pay_method", 20), ("buyer_name", 40), ("buyer_email", 64)):
-        value = data.get(key, "")
-        if not isinstance(value, str) or len(value) > limit:
-            return None, refused("BAD_FIELD", "%(field)s must be text of at most %(limit)s characters.",
-                                 field=key, limit=limit)
-        fields[key] = value.strip()
+    fields, refusal = _order_fields(pg, data, sdk)
+    if refusal is not None:
+        return None, refusal
     try:
         q = _quote(data)
         order = orders.create(pg, q, customer_key=customer_key(), **fields)
@@ -245,6 +235,24 @@ def place_order(pg, data, sdk=None):
                                        "stored as %(order_id)s", subtotal_won=q.subtotal, discount_won=q.discount,
                                        amount_won=q.amount, order_id=order["id"]), verdict="pass", expected=q.amount)
     return order, None
+
+
+def _order_fields(pg, data, sdk):
+    """The order's sdk and buyer fields from the request: (fields, None), or (None, a JSON refusal response)."""
+    if sdk is None:
+        sdks = providers.get(pg).extra.get("sdks", ("",))
+        sdk = data.get("sdk") or sdks[0]
+        if sdk not in sdks:
+            return None, refused("BAD_FIELD", "%(field)s must be one of %(choices)s.", field="sdk",
+                                 choices=", ".join(sdks))
+    fields = {"sdk": sdk}
+    for key, limit in (("pay_method", 20), ("buyer_name", 40), ("buyer_email", 64)):
+        value = data.get(key, "")
+        if not isinstance(value, str) or len(value) > limit:
+            return None, refused("BAD_FIELD", "%(field)s must be text of at most %(limit)s characters.",
+                                 field=key, limit=limit)
+        fields[key] = value.strip()
+    return fields, None
 
 
 def order_view(order):

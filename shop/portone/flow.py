@@ -183,13 +183,7 @@ def webhook(named, imp_uid):
                        phase="notify", kind="check", verdict="fail")
         return settle.Answer(None, 200, "UNKNOWN_ORDER")
     if named is None or paid_for["id"] != named["id"]:
-        if log:
-            log.record("other_order", msg("PortOne says %(imp_uid)s belongs to order %(order_id)s; it is handled in "
-                                          "that order's flow", imp_uid=imp_uid, order_id=paid_for["id"]),
-                       phase="notify")
-        flow_of(paid_for["id"]).record("webhook", msg("PortOne's webhook about %(imp_uid)s (the body named another "
-                                                      "order)", imp_uid=imp_uid), phase="notify", kind="http_in",
-                                       frm="portone")
+        _handed_over(log, paid_for, imp_uid)
     flow = flow_of(paid_for["id"])
     if paid_for["sdk"] == "billing-auth":
         flow.record("registration_webhook", msg("A card registration's payment (it issued the billing key): "
@@ -197,6 +191,18 @@ def webhook(named, imp_uid):
         return settle.Answer(paid_for, 200, "CARD_REGISTRATION")
     with steps.bound(flow):
         return settle_from(flow, paid_for, payment)
+
+
+@steps.helper
+def _handed_over(log, paid_for, imp_uid):
+    """The webhook named another order (or none): say so in its flow, and log the webhook in the paid order's."""
+    if log:
+        log.record("other_order", msg("PortOne says %(imp_uid)s belongs to order %(order_id)s; it is handled in "
+                                      "that order's flow", imp_uid=imp_uid, order_id=paid_for["id"]),
+                   phase="notify")
+    flow_of(paid_for["id"]).record("webhook", msg("PortOne's webhook about %(imp_uid)s (the body named another "
+                                                  "order)", imp_uid=imp_uid), phase="notify", kind="http_in",
+                                   frm="portone")
 
 
 def _order(merchant_uid):

@@ -14,33 +14,11 @@ CURRENCY = "KRW"
 def verify(order, payment, channel_key):
     """Compare the stored order (mapping with id, amount) and the shop's channel key with PortOne's
     Payment. Returns a Verdict whose checks list every comparison made, passed or not."""
-    same_order = payment.id == order["id"]
-    amount_ok = payment.total == order["amount"] and isinstance(payment.total, int)
-    currency_ok = payment.currency == CURRENCY
-    channel_ok = payment.channel_key == channel_key
+    checks = _checks(order, payment, channel_key)
+    same_order, amount_ok, currency_ok, channel_ok = (c.ok for c in checks if c.name != "check_status")
     status = payment.status
     issued = status == "VIRTUAL_ACCOUNT_ISSUED"
     money_in = status in ("PAID", "PARTIAL_CANCELLED") or issued or (status == "CANCELLED" and payment.paid_at)
-    checks = (
-        Check("check_payment_id", same_order,
-              msg("PortOne's payment %(payment_id)s is this order's", payment_id=payment.id) if same_order
-              else msg("PortOne's payment %(payment_id)s is not this order %(order_id)s", payment_id=payment.id,
-                       order_id=order["id"]), order["id"], payment.id),
-        Check("check_status", status in ("PAID", "VIRTUAL_ACCOUNT_ISSUED"), _status_words(payment),
-              "PAID | VIRTUAL_ACCOUNT_ISSUED", status),
-        Check("check_amount", amount_ok,
-              msg("stored %(stored_won)s = amount.total %(pg)s", stored_won=order["amount"], pg=repr(payment.total))
-              if amount_ok else msg("stored %(stored_won)s ≠ amount.total %(pg)s", stored_won=order["amount"],
-                                    pg=repr(payment.total)), order["amount"], payment.total),
-        Check("check_currency", currency_ok,
-              msg("currency %(currency)s is KRW", currency=payment.currency) if currency_ok
-              else msg("currency %(currency)s is not KRW", currency=payment.currency), CURRENCY, payment.currency),
-        Check("check_channel", channel_ok,
-              msg("the payment went through the shop's own channel (%(type)s)", type=payment.channel_type)
-              if channel_ok else msg("the payment went through another channel (%(type)s), not the shop's own",
-                                     type=payment.channel_type), "the shop's channel",
-              f"{payment.channel_type} {payment.channel_key}"),
-    )
     refunded = payment.cancelled if isinstance(payment.cancelled, int) else 0
     holds = payment.holds_money or issued
 
@@ -55,12 +33,46 @@ def verify(order, payment, channel_key):
         return verdict(Outcome.MISMATCH, msg("A payment that did not match the order was refused (%(what)s); "
                                              "the order can still be paid.", what=mismatch(order, payment,
                                                                                            channel_ok)))
+    return _by_status(order, payment, money_in, verdict)
+
+
+def _checks(order, payment, channel_key):
+    """Every comparison, passed or not: paymentId, status, amount, currency, channel (in that order)."""
+    same_order = payment.id == order["id"]
+    amount_ok = payment.total == order["amount"] and isinstance(payment.total, int)
+    currency_ok = payment.currency == CURRENCY
+    channel_ok = payment.channel_key == channel_key
+    return (
+        Check("check_payment_id", same_order,
+              msg("PortOne's payment %(payment_id)s is this order's", payment_id=payment.id) if same_order
+              else msg("PortOne's payment %(payment_id)s is not this order %(order_id)s", payment_id=payment.id,
+                       order_id=order["id"]), order["id"], payment.id),
+        Check("check_status", payment.status in ("PAID", "VIRTUAL_ACCOUNT_ISSUED"), _status_words(payment),
+              "PAID | VIRTUAL_ACCOUNT_ISSUED", payment.status),
+        Check("check_amount", amount_ok,
+              msg("stored %(stored_won)s = amount.total %(pg)s", stored_won=order["amount"], pg=repr(payment.total))
+              if amount_ok else msg("stored %(stored_won)s ≠ amount.total %(pg)s", stored_won=order["amount"],
+                                    pg=repr(payment.total)), order["amount"], payment.total),
+        Check("check_currency", currency_ok,
+              msg("currency %(currency)s is KRW", currency=payment.currency) if currency_ok
+              else msg("currency %(currency)s is not KRW", currency=payment.currency), CURRENCY, payment.currency),
+        Check("check_channel", channel_ok,
+              msg("the payment went through the shop's own channel (%(type)s)", type=payment.channel_type)
+              if channel_ok else msg("the payment went through another channel (%(type)s), not the shop's own",
+                                     type=payment.channel_type), "the shop's channel",
+              f"{payment.channel_type} {payment.channel_key}"),
+    )
+
+
+def _by_status(order, payment, money_in, verdict):
+    """The outcome of this order's matching payment, by PortOne's status."""
+    status = payment.status
     if status == "PAID":
         return verdict(Outcome.PAID, msg("PortOne confirmed that %(amount_won)s was paid for this order, and "
                                          "every check passed.", amount_won=order["amount"]))
     if status in ("PARTIAL_CANCELLED", "CANCELLED") and money_in:
         return verdict(Outcome.REFUNDED, msg("The payment was refunded at PortOne after it was paid."))
-    if issued:
+    if status == "VIRTUAL_ACCOUNT_ISSUED":
         a = payment.account or {"bank": "", "number": "", "holder": "", "due": ""}
         return verdict(Outcome.AWAITING_DEPOSIT, msg(
             "A virtual account was issued: pay %(amount_won)s into %(bank)s %(number)s (holder %(holder)s) by "

@@ -14,19 +14,7 @@ from . import flow as toss
 def register(flow, order, customer, sent_customer, auth_key):
     """successUrl?customerKey&authKey of a registration: check it, issue the billing key, keep it.
     Returns None when the card is registered, else the failed checks' summary or Toss's code (for the page)."""
-    checks = [
-        Check("check_registration_open", order["status"] == Status.PENDING,
-              msg("The registration is still open") if order["status"] == Status.PENDING
-              else msg("The registration is already %(status)s", status=order["status"]),
-              Status.PENDING, order["status"]),
-        Check("check_customer_key", sent_customer == customer,
-              msg("customerKey in the return address is this buyer's") if sent_customer == customer
-              else msg("customerKey in the return address is not this buyer's: not issuing a billing key"),
-              customer, sent_customer or msg("(none)")),
-        Check("check_auth_key", bool(auth_key), msg("authKey is present") if auth_key
-              else msg("authKey is missing"), msg("an authKey"), auth_key or msg("(none)")),
-    ]
-    failed = flow.checks(checks, phase="verify")
+    failed = flow.checks(_registration_checks(order, customer, sent_customer, auth_key), phase="verify")
     if failed:
         return failed[0].summary
     toss.record_auth(flow, order)
@@ -53,6 +41,22 @@ def register(flow, order, customer, sent_customer, auth_key):
     settle.move(flow, order, (Status.PENDING,), Status.REGISTERED, msg(
         "The card %(card)s is registered for automatic payments.", card=card.card_number))
     return None
+
+
+def _registration_checks(order, customer, sent_customer, auth_key):
+    """The registration's successUrl against the stored order: still open, this buyer's customerKey, an authKey."""
+    return [
+        Check("check_registration_open", order["status"] == Status.PENDING,
+              msg("The registration is still open") if order["status"] == Status.PENDING
+              else msg("The registration is already %(status)s", status=order["status"]),
+              Status.PENDING, order["status"]),
+        Check("check_customer_key", sent_customer == customer,
+              msg("customerKey in the return address is this buyer's") if sent_customer == customer
+              else msg("customerKey in the return address is not this buyer's: not issuing a billing key"),
+              customer, sent_customer or msg("(none)")),
+        Check("check_auth_key", bool(auth_key), msg("authKey is present") if auth_key
+              else msg("authKey is missing"), msg("an authKey"), auth_key or msg("(none)")),
+    ]
 
 
 def registration_failed(flow, order, code):

@@ -111,9 +111,7 @@ def confirm(flow, order, payment_key):
     asked = None
     for attempt in (1, 2):
         try:
-            with flow.at("approve"):
-                payment = _patiently(client.confirm, payment_key, order["id"], order["amount"], key,
-                                     secret_of(order))
+            payment = _confirm_once(flow, order, payment_key, key)
             return settle_from(flow, order, payment, payment_key)
         except PGRefused as e:
             if e.code == "ALREADY_PROCESSED_PAYMENT":
@@ -121,24 +119,34 @@ def confirm(flow, order, payment_key):
             return _refused(flow, order, payment_key, e)
         except PGError as e:
             problem = _trouble(e)
-        try:
-            asked = _ask_by_order(flow, order)
-        except PGError:
-            asked = None
+        asked = _look_up(flow, order)
         if asked is not None and asked.status not in ("READY", "IN_PROGRESS"):
             flow.record("recovered", msg("The confirm got no usable answer (%(trouble)s); asked by orderId, Toss says "
                                          "%(status)s: the shop settles from Toss's own record, without confirming "
                                          "again", trouble=problem, status=asked.status), phase="approve")
             return settle_from(flow, order, asked, payment_key)
-        if asked is not None and attempt == 1:
-            flow.record("confirm_retry", msg("The confirm got no usable answer (%(trouble)s) and Toss still shows the "
-                                             "payment as %(status)s: confirming again with the same "
-                                             "Idempotency-Key", trouble=problem, status=asked.status),
-                        phase="approve")
-            continue
-        break
+        if asked is None or attempt == 2:
+            break
+        flow.record("confirm_retry", msg("The confirm got no usable answer (%(trouble)s) and Toss still shows the "
+                                         "payment as %(status)s: confirming again with the same "
+                                         "Idempotency-Key", trouble=problem, status=asked.status),
+                    phase="approve")
     _left_unknown(flow, order, asked, problem)
     return None
+
+
+def _confirm_once(flow, order, payment_key, key):
+    """POST /v1/payments/confirm, waiting while Toss still runs the same request: Toss's Payment."""
+    with flow.at("approve"):
+        return _patiently(client.confirm, payment_key, order["id"], order["amount"], key, secret_of(order))
+
+
+def _look_up(flow, order):
+    """Toss's record of the order after a confirm with no usable answer: None when Toss has none or gave none."""
+    try:
+        return _ask_by_order(flow, order)
+    except PGError:
+        return None
 
 
 def _left_unknown(flow, order, asked, problem):

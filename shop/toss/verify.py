@@ -94,8 +94,22 @@ def before_confirm(order, redirect):
         return [Check("check_order", False, msg("No Toss order %(order_id)s in this shop",
                                                      order_id=repr(redirect.order_id)),
                       msg("an order this shop stored"), redirect.order_id or msg("(none)"))]
-    checks = [Check("check_order", True, msg("Order %(order_id)s was stored by this shop", order_id=order["id"]),
-                    order["id"], redirect.order_id)]
+    unsettled = order["status"] in UNSETTLED
+    return [
+        Check("check_order", True, msg("Order %(order_id)s was stored by this shop", order_id=order["id"]),
+              order["id"], redirect.order_id),
+        _amount_check(order, redirect),
+        _payment_key_check(order, redirect),
+        Check("check_not_settled", unsettled,
+              msg("Order is still open") if unsettled
+              else msg("No change: the order is already %(status)s, so it is not confirmed again",
+                       status=order["status"]),
+              "pending", order["status"]),
+    ]
+
+
+def _amount_check(order, redirect):
+    """The successUrl's amount is a whole number of won and equals the stored amount."""
     amount = parse_amount(redirect.amount)
     if amount == order["amount"]:
         summary = msg("Amount in the return URL equals the stored amount (%(amount_won)s)",
@@ -106,8 +120,11 @@ def before_confirm(order, redirect):
     else:
         summary = msg("Amount in the return URL (%(sent_won)s) differs from the stored amount "
                       "(%(stored_won)s): not confirming", sent_won=amount, stored_won=order["amount"])
-    checks.append(Check("check_amount", amount == order["amount"], summary, order["amount"],
-                        redirect.amount))
+    return Check("check_amount", amount == order["amount"], summary, order["amount"], redirect.amount)
+
+
+def _payment_key_check(order, redirect):
+    """The successUrl's paymentKey is well formed and, when Toss gave the order one at creation, that one."""
     key_ok = bool(PAYMENT_KEY.fullmatch(redirect.payment_key or ""))
     known = order["pg_payment_id"]
     if key_ok and known and known != redirect.payment_key:
@@ -119,15 +136,8 @@ def before_confirm(order, redirect):
         summary = msg("paymentKey is well formed")
     else:
         summary = msg("paymentKey is missing or malformed")
-    checks.append(Check("check_payment_key", key_ok, summary, known or msg("a Toss paymentKey"),
-                        redirect.payment_key or msg("(none)")))
-    unsettled = order["status"] in UNSETTLED
-    checks.append(Check("check_not_settled", unsettled,
-                        msg("Order is still open") if unsettled
-                        else msg("No change: the order is already %(status)s, so it is not confirmed again",
-                                 status=order["status"]),
-                        "pending", order["status"]))
-    return checks
+    return Check("check_payment_key", key_ok, summary, known or msg("a Toss paymentKey"),
+                 redirect.payment_key or msg("(none)"))
 
 
 def after_confirm(order, payment, payment_key=None):
@@ -159,17 +169,20 @@ def after_confirm(order, payment, payment_key=None):
                         msg("%(done)s or %(waiting)s", done="DONE", waiting="WAITING_FOR_DEPOSIT"),
                         payment.status))
     if settled:
-        ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT"
-                                            or payment.method == VIRTUAL_ACCOUNT)
-        checks.append(Check("check_method", ok,
-                            msg("Method “%(method)s” (%(meaning)s) fits status “%(status)s”",
-                                method=payment.method, meaning=METHODS[payment.method], status=payment.status) if ok
-                            else msg("Method “%(method)s” (%(meaning)s) does not fit status “%(status)s”",
-                                     method=payment.method, status=payment.status,
-                                     meaning=METHODS.get(payment.method) or msg("not a Toss method")),
-                            VIRTUAL_ACCOUNT if payment.status == "WAITING_FOR_DEPOSIT" else "a Toss method",
-                            payment.method))
+        checks.append(_method_check(payment))
     return checks
+
+
+def _method_check(payment):
+    """A settled payment's method is a Toss method, and a virtual account when it waits for a deposit."""
+    ok = payment.method in METHODS and (payment.status != "WAITING_FOR_DEPOSIT" or payment.method == VIRTUAL_ACCOUNT)
+    return Check("check_method", ok,
+                 msg("Method “%(method)s” (%(meaning)s) fits status “%(status)s”",
+                     method=payment.method, meaning=METHODS[payment.method], status=payment.status) if ok
+                 else msg("Method “%(method)s” (%(meaning)s) does not fit status “%(status)s”",
+                          method=payment.method, status=payment.status,
+                          meaning=METHODS.get(payment.method) or msg("not a Toss method")),
+                 VIRTUAL_ACCOUNT if payment.status == "WAITING_FOR_DEPOSIT" else "a Toss method", payment.method)
 
 
 def verdict(order, payment, payment_key=None):
