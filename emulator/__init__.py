@@ -44,9 +44,9 @@ SECONDS = ("EMULATOR_WEBHOOK_TIME_SCALE", "EMULATOR_WEBHOOK_DEADLINE_S", "EMULAT
            "EMULATOR_FAULT_DELAY_S", "EMULATOR_FAULT_LATE_S")
 
 
-def create_app(test_config=None):
-    app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))), "instance"))
+def _configure(app, test_config):
+    """The settings: DEFAULTS under the environment (and .env), the database and secret key in instance/, then
+    test_config; the durations as numbers."""
     load_dotenv(os.path.join(os.path.dirname(app.root_path), ".env"))
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update({k: os.environ.get(k) or v for k, v in DEFAULTS.items()})
@@ -62,13 +62,10 @@ def create_app(test_config=None):
         app.config.update(test_config)
     for key in SECONDS:
         app.config[key] = float(app.config[key])
-    webjson.init_app(app)
-    app.session_interface = sessions.SessionInterface()
-    db.init_app(app)
-    i18n.init_app(app)
-    webhooks.init_app(app)
-    console.init_app(app)    # before faults: a refused console request spends no fault
 
+
+def _register_blueprints(app):
+    """The emulated PGs under their prefixes, the dashboard and the clock."""
     from .portone import bp as portone_bp
     from .portone_v2 import bp as portone_v2_bp
     from .toss import bp as toss_bp
@@ -77,15 +74,29 @@ def create_app(test_config=None):
     app.register_blueprint(toss_bp, url_prefix="/toss")
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(clock.bp)
+
+
+def _headers(response):
+    """Every answer's security headers. The hosted window is shown inside the shop's page, so framing is allowed."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; object-src 'none'; base-uri 'self'")
+    return response
+
+
+def create_app(test_config=None):
+    """The emulator app, configured from DEFAULTS, the environment and test_config."""
+    app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "instance"))
+    _configure(app, test_config)
+    webjson.init_app(app)
+    app.session_interface = sessions.SessionInterface()
+    db.init_app(app)
+    i18n.init_app(app)
+    webhooks.init_app(app)
+    console.init_app(app)    # before faults: a refused console request spends no fault
+    _register_blueprints(app)
     faults.init_app(app)
     errors_http.init_app(app)
-
-    @app.after_request
-    def _headers(response):
-        # The hosted window is shown inside the shop's page, so framing is allowed here.
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; object-src 'none'; base-uri 'self'")
-        return response
-
+    app.after_request(_headers)
     return app

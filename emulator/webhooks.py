@@ -259,18 +259,11 @@ class Failed(Exception):
     """No answer: the stored message says why (connection refused, deadline passed, ...)."""
 
 
-def post(url, body, headers, deadline_s=None):
-    """POST body to url as the client the target was judged for: (status, first ANSWER_CHARS of the
-    answer). The whole exchange has deadline_s (DEADLINE_S); a redirect is an answer, not followed."""
-    deadline_s = DEADLINE_S if deadline_s is None else deadline_s
-    target = targets.parse(url)
-    if target is None:
-        raise Failed(i18n.msg("Not sent: %(url)s is not an absolute http(s) URL.", url=str(url)[:200]))
-    cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
-    conn = cls(target.host, target.port, timeout=deadline_s)
+def _start_deadline(conn, deadline_s):
+    """A timer that ends conn's exchange after deadline_s, whatever it is waiting for: (timer, event set if it did)."""
     cut = threading.Event()
 
-    def stop():     # the deadline: end the exchange whatever it is waiting for
+    def stop():
         cut.set()
         sock = conn.sock
         if sock is not None:
@@ -281,6 +274,27 @@ def post(url, body, headers, deadline_s=None):
     timer = threading.Timer(deadline_s, stop)
     timer.daemon = True
     timer.start()
+    return timer, cut
+
+
+def _answer_text(raw):
+    """The answer as kept: its first ANSWER_CHARS characters, marked when there was more."""
+    text = raw.decode("utf-8", "replace")
+    if len(text) > ANSWER_CHARS or len(raw) > ANSWER_CHARS * 4:
+        text = text[:ANSWER_CHARS] + " …"
+    return text
+
+
+def post(url, body, headers, deadline_s=None):
+    """POST body to url as the client the target was judged for: (status, first ANSWER_CHARS of the
+    answer). The whole exchange has deadline_s (DEADLINE_S); a redirect is an answer, not followed."""
+    deadline_s = DEADLINE_S if deadline_s is None else deadline_s
+    target = targets.parse(url)
+    if target is None:
+        raise Failed(i18n.msg("Not sent: %(url)s is not an absolute http(s) URL.", url=str(url)[:200]))
+    cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    conn = cls(target.host, target.port, timeout=deadline_s)
+    timer, cut = _start_deadline(conn, deadline_s)
     try:
         conn.request("POST", target.path, body=body,
                      headers={"Host": target.host_header, "User-Agent": USER_AGENT, **headers})
@@ -298,10 +312,7 @@ def post(url, body, headers, deadline_s=None):
                               s=f"{deadline_s:g}"))
     if error:
         raise Failed(error)
-    text = raw.decode("utf-8", "replace")
-    if len(text) > ANSWER_CHARS or len(raw) > ANSWER_CHARS * 4:
-        text = text[:ANSWER_CHARS] + " …"
-    return resp.status, text
+    return resp.status, _answer_text(raw)
 
 
 def init_app(app):

@@ -52,12 +52,8 @@ def script(legacy):
     return resp
 
 
-def refusal(user_code, params):
-    """Why request_pay may not open the window (error_msg), or None. Mirrors the real SDK's checks."""
-    if user_code != current_app.config["EMULATOR_PORTONE_IMP_CODE"]:
-        return f"등록되지 않은 가맹점 식별코드입니다. (IMP.init: {user_code})"
-    if not isinstance(params, dict):
-        return "결제 파라미터(param)는 객체여야 합니다."
+def _method_refusal(params):
+    """Why the pay method, channel or billing-key request is not accepted, or None."""
     method = params.get("pay_method", "card")
     if method not in PAY_METHODS:
         return f"지원하지 않는 결제수단입니다. (pay_method: {method})"
@@ -69,24 +65,39 @@ def refusal(user_code, params):
         return "customer_uid는 최대 80자의 문자열이어야 합니다."
     if customer_uid is not None and method != "card":
         return "빌링키 발급(customer_uid)은 pay_method: card 로만 요청할 수 있습니다."
+    return None
+
+
+def _merchant_uid_refusal(params):
+    """Why merchant_uid is missing or too long, or None."""
     merchant_uid = params.get("merchant_uid")
     if not isinstance(merchant_uid, str) or not merchant_uid:
         return "merchant_uid는 필수 파라미터입니다."
     if len(merchant_uid) > store.MERCHANT_UID_MAX:
         return f"merchant_uid는 최대 {store.MERCHANT_UID_MAX}자까지 입력할 수 있습니다."
+    return None
+
+
+def _amount_refusal(params):
+    """Why the amount is not a payable number (0 only with a customer_uid), or None."""
     amount = params.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
         return "amount는 숫자(number) 타입이어야 합니다."
-    if amount < 0 or (amount == 0 and customer_uid is None):
+    if amount < 0 or (amount == 0 and params.get("customer_uid") is None):
         return "amount는 0보다 커야 합니다. (빌링키만 발급할 때는 customer_uid와 함께 0)"
     if amount > api.MAX_AMOUNT:
         return f"amount는 {api.MAX_AMOUNT:,}원을 넘을 수 없습니다."
     if params.get("currency", "KRW") == "KRW" and amount != int(amount):
         return "원화(KRW) 결제의 amount는 정수여야 합니다."
+    return None
+
+
+def _details_refusal(params):
+    """Why name, digital, notice_url or currency is not accepted, or None."""
     name = params.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 40):
         return "name은 최대 40자의 문자열이어야 합니다."
-    if method == "phone" and not isinstance(params.get("digital"), bool):
+    if params.get("pay_method", "card") == "phone" and not isinstance(params.get("digital"), bool):
         return "휴대폰 소액결제(pay_method: phone)는 digital 파라미터(true/false)가 필수입니다."
     notice = params.get("notice_url")
     if notice is not None and not (isinstance(notice, str) or (
@@ -95,6 +106,12 @@ def refusal(user_code, params):
     currency = params.get("currency", "KRW")
     if currency not in ("KRW", "USD", "EUR", "JPY"):
         return f"지원하지 않는 통화입니다. (currency: {currency})"
+    return None
+
+
+def _order_refusal(params):
+    """Why this merchant_uid may not be paid: paid already, or another amount was pre-registered; or None."""
+    merchant_uid, amount, currency = params["merchant_uid"], params["amount"], params.get("currency", "KRW")
     if store.merchant_uid_paid(merchant_uid):
         return f"이미 결제가 완료된 주문번호입니다. (merchant_uid: {merchant_uid})"
     pre = store.prepared(merchant_uid)
@@ -102,6 +119,16 @@ def refusal(user_code, params):
         return (f"사전등록된 결제금액({store.num(pre['amount'])})과 요청한 결제금액({store.num(amount)})이 "
                 f"일치하지 않아 결제창을 열 수 없습니다.")
     return None
+
+
+def refusal(user_code, params):
+    """Why request_pay may not open the window (error_msg), or None. Mirrors the real SDK's checks."""
+    if user_code != current_app.config["EMULATOR_PORTONE_IMP_CODE"]:
+        return f"등록되지 않은 가맹점 식별코드입니다. (IMP.init: {user_code})"
+    if not isinstance(params, dict):
+        return "결제 파라미터(param)는 객체여야 합니다."
+    return (_method_refusal(params) or _merchant_uid_refusal(params) or _amount_refusal(params)
+            or _details_refusal(params) or _order_refusal(params))
 
 
 @bp.route("/sdk/payments", methods=["POST", "OPTIONS"])

@@ -318,29 +318,41 @@ def deposit(imp_uid):
     return row
 
 
+def _cancellable(conn, imp_uid, merchant_uid):
+    """The payment a cancel applies to (by imp_uid, else the merchant_uid's paid one): paid, not cancelled before."""
+    if imp_uid:
+        row = conn.execute("SELECT * FROM portone_payments WHERE imp_uid = ?", (imp_uid,)).fetchone()
+    else:
+        row = conn.execute("SELECT * FROM portone_payments WHERE merchant_uid = ? AND status IN"
+                           " ('paid', 'cancelled') ORDER BY status = 'paid' DESC, started_at DESC,"
+                           " rowid DESC LIMIT 1", (merchant_uid,)).fetchone()
+    if row is None or row["status"] in ("ready", "failed"):
+        raise Refused("취소할 결제건이 존재하지 않습니다.")
+    if row["status"] == "cancelled":
+        raise Refused("이미 전액취소된 주문입니다.")
+    if row["pg_cancelled_at"]:
+        raise Refused(ALREADY_CANCELLED.get(row["pg_provider"], "결제취소에 실패하였습니다. [기 취소 거래]"))
+    return row
+
+
+def _cancel_amount(row, amount, checksum):
+    """The amount this cancel takes (all that is left when none is given), checked against what is left."""
+    left = row["amount"] - row["cancel_amount"]
+    if checksum is not None and checksum != left:
+        raise Refused(f"[checksum] 요청하신 취소가능잔액({num(checksum)})이 실제 취소가능잔액({num(left)})과 "
+                      f"일치하지 않습니다.")
+    asked = amount or left
+    if asked < 0 or asked > left:
+        raise Refused(f"취소요청금액({num(asked)})이 취소가능잔액({num(left)})보다 큽니다.")
+    return asked
+
+
 def cancel(imp_uid=None, merchant_uid=None, amount=None, checksum=None, reason=None, refund=None,
            event="cancel"):
     """Cancel all or part of a paid payment. Returns (row, cancellation_id); raises Refused."""
     with db.transaction() as conn:
-        if imp_uid:
-            row = conn.execute("SELECT * FROM portone_payments WHERE imp_uid = ?", (imp_uid,)).fetchone()
-        else:
-            row = conn.execute("SELECT * FROM portone_payments WHERE merchant_uid = ? AND status IN"
-                               " ('paid', 'cancelled') ORDER BY status = 'paid' DESC, started_at DESC,"
-                               " rowid DESC LIMIT 1", (merchant_uid,)).fetchone()
-        if row is None or row["status"] in ("ready", "failed"):
-            raise Refused("취소할 결제건이 존재하지 않습니다.")
-        if row["status"] == "cancelled":
-            raise Refused("이미 전액취소된 주문입니다.")
-        if row["pg_cancelled_at"]:
-            raise Refused(ALREADY_CANCELLED.get(row["pg_provider"], "결제취소에 실패하였습니다. [기 취소 거래]"))
-        left = row["amount"] - row["cancel_amount"]
-        if checksum is not None and checksum != left:
-            raise Refused(f"[checksum] 요청하신 취소가능잔액({num(checksum)})이 실제 취소가능잔액({num(left)})과 "
-                          f"일치하지 않습니다.")
-        asked = amount or left
-        if asked < 0 or asked > left:
-            raise Refused(f"취소요청금액({num(asked)})이 취소가능잔액({num(left)})보다 큽니다.")
+        row = _cancellable(conn, imp_uid, merchant_uid)
+        asked = _cancel_amount(row, amount, checksum)
         if row["pay_method"] == "vbank" and not all((refund or {}).get(k) for k in
                                                     ("refund_holder", "refund_bank", "refund_account")):
             raise Refused("가상계좌 환불시에는 환불계좌정보(refund_holder, refund_bank, refund_account)가 "

@@ -63,8 +63,8 @@ def _int(req, name, required=False):
     return value
 
 
-def parse(req):
-    """The requestPayment fields the emulator keeps, checked as the SDK and PortOne check them."""
+def _check_request(req):
+    """The required text fields, the store, the channel and the pay method; returns the channelKey."""
     if not isinstance(req, dict):
         raise Refusal("RequestParseFailed", "결제 요청은 객체여야 합니다.")
     for name in ("storeId", "paymentId", "orderName", "currency", "payMethod"):
@@ -77,42 +77,85 @@ def parse(req):
         raise Refusal("ChannelNotFound", f"채널을 찾을 수 없습니다. (channelKey: {channel_key})")
     if req["payMethod"] not in PAY_METHODS:
         raise Refusal("RequestParseFailed", f"지원하지 않는 결제수단입니다. (payMethod: {req['payMethod']})")
+    return channel_key
+
+
+def _amounts(req):
+    """(totalAmount, taxFreeAmount, vatAmount): whole numbers, a total above 0 that covers the tax-free part."""
     total = _int(req, "totalAmount", required=True)
     if total == 0:
         raise Refusal("RequestParseFailed", "totalAmount는 0보다 커야 합니다.")
     tax_free, vat = _int(req, "taxFreeAmount") or 0, _int(req, "vatAmount")
     if tax_free > total:
         raise Refusal("RequestParseFailed", "taxFreeAmount는 totalAmount보다 클 수 없습니다.")
-    if len(req["paymentId"]) > 200 or len(req["orderName"]) > 200:
-        raise Refusal("RequestParseFailed", "paymentId와 orderName은 200자 이하여야 합니다.")
+    return total, tax_free, vat
+
+
+def _currency(req):
+    """The ISO 4217 code, without the SDK's CURRENCY_ prefix."""
     currency = req["currency"].removeprefix("CURRENCY_")
     if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise Refusal("RequestParseFailed", f"currency는 ISO 4217 통화 코드여야 합니다. (currency: {req['currency']})")
+    return currency
+
+
+def _country(req):
+    """The ISO 3166 country code, or None."""
     country = req.get("country")
     if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isalpha()
                                     and country.isupper()):
         raise Refusal("RequestParseFailed", "country는 ISO 3166 국가 코드여야 합니다.")
+    return country
+
+
+def _notice_urls(req):
+    """The noticeUrls list (its URLs are checked when the fields are built)."""
     notice = req.get("noticeUrls") or []
     if not isinstance(notice, list) or len(notice) > MAX_NOTICE_URLS:
         raise Refusal("RequestParseFailed", f"noticeUrls는 최대 {MAX_NOTICE_URLS}개의 URL 배열이어야 합니다.")
+    return notice
+
+
+def _person(req):
+    """The customer as the emulator keeps it: the known fields, non-empty, as text, and a known gender."""
     customer = req.get("customer") or {}
     if not isinstance(customer, dict):
         raise Refusal("RequestParseFailed", "customer는 객체여야 합니다.")
+    person = {CUSTOMER_FIELDS[k]: str(v) for k, v in customer.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
+    if customer.get("gender") in GENDERS:
+        person["gender"] = customer["gender"]
+    return person
+
+
+def _products(req):
+    """The products, each with id, name, amount and quantity, keeping only the fields PortOne keeps."""
     products = req.get("products")
     if products is not None and not (isinstance(products, list) and all(
             isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("name"), str)
             and type(p.get("amount")) is int and type(p.get("quantity")) is int
             and abs(p["amount"]) < 2 ** 53 and abs(p["quantity"]) < 2 ** 53 for p in products)):
         raise Refusal("RequestParseFailed", "products의 각 항목에는 id, name, amount, quantity가 필요합니다.")
-    products = [{k: v for k, v in p.items() if k in ("id", "name", "amount", "quantity")
-                 or k in ("tag", "code", "link") and isinstance(v, str)} for p in products or []]
+    return [{k: v for k, v in p.items() if k in ("id", "name", "amount", "quantity")
+             or k in ("tag", "code", "link") and isinstance(v, str)} for p in products or []]
+
+
+def _easy_pay_provider(req):
+    """easyPay.easyPayProvider, if given one of the known providers."""
     easy_pay = req.get("easyPay") if isinstance(req.get("easyPay"), dict) else {}
     provider = easy_pay.get("easyPayProvider")
     if provider is not None and provider not in EASY_PAY_PROVIDERS:
         raise Refusal("RequestParseFailed", f"지원하지 않는 간편결제입니다. (easyPayProvider: {provider})")
-    person = {CUSTOMER_FIELDS[k]: str(v) for k, v in customer.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
-    if customer.get("gender") in GENDERS:
-        person["gender"] = customer["gender"]
+    return provider
+
+
+def parse(req):
+    """The requestPayment fields the emulator keeps, checked as the SDK and PortOne check them."""
+    channel_key = _check_request(req)
+    total, tax_free, vat = _amounts(req)
+    if len(req["paymentId"]) > 200 or len(req["orderName"]) > 200:
+        raise Refusal("RequestParseFailed", "paymentId와 orderName은 200자 이하여야 합니다.")
+    currency, country, notice = _currency(req), _country(req), _notice_urls(req)
+    person, products, provider = _person(req), _products(req), _easy_pay_provider(req)
     return {
         "payment_id": req["paymentId"], "store_id": req["storeId"], "channel_key": channel_key,
         "pay_method": req["payMethod"], "order_name": req["orderName"], "total_amount": total,

@@ -145,25 +145,18 @@ def vat_of(total, tax_free, vat=None):
     return vat if vat is not None else round((total - tax_free) / 11)
 
 
-def to_api(row, with_webhooks=True):
-    """The Payment object of this attempt's status, with the fields that status carries."""
-    status = row["status"]
+def _amount(row):
+    """The Payment's amount object: total, its tax-free, VAT and supply parts, what is paid and cancelled."""
     total, tax_free = row["total_amount"], row["tax_free_amount"]
     vat = vat_of(total, tax_free, row["vat_amount"])
-    paid = total if status in PAID_LIKE else 0
-    out = {
-        "status": status, "id": row["payment_id"], "transactionId": row["tx_id"], "merchantId": MERCHANT_ID,
-        "storeId": row["store_id"], "version": "V2",
-        "requestedAt": rfc3339(row["requested_at"]), "updatedAt": rfc3339(row["updated_at"]),
-        "statusChangedAt": rfc3339(row["status_changed_at"]), "orderName": row["order_name"],
-        "amount": {"total": total, "taxFree": tax_free, "vat": vat, "supply": total - tax_free - vat,
-                   "discount": 0, "paid": paid, "cancelled": row["cancelled_amount"],
-                   "cancelledTaxFree": row["cancelled_tax_free"]},
-        "currency": row["currency"], "customer": json.loads(row["customer"]),
-        "origin": {k: v for k, v in {"platformType": row["platform"], "ipAddress": row["ip_address"],
-                                     "userAgent": row["user_agent"], "url": row["page_url"]}.items() if v},
-        "isCulturalExpense": bool(row["is_cultural"]),
-    }
+    return {"total": total, "taxFree": tax_free, "vat": vat, "supply": total - tax_free - vat,
+            "discount": 0, "paid": total if row["status"] in PAID_LIKE else 0, "cancelled": row["cancelled_amount"],
+            "cancelledTaxFree": row["cancelled_tax_free"]}
+
+
+def _optional_fields(row):
+    """The Payment fields an attempt has only when it was asked for them: channel, method, customData, ..."""
+    out = {}
     channel = channels().get(row["channel_key"])
     if channel:
         out["channel"] = channel
@@ -178,8 +171,12 @@ def to_api(row, with_webhooks=True):
         out["country"] = row["country"]
     if row["is_escrow"]:
         out["escrow"] = {"status": "BEFORE_REGISTERED"}   # no delivery registered yet
-    if with_webhooks:
-        out["webhooks"] = webhook_log(row["payment_id"])
+    return out
+
+
+def _status_fields(row):
+    """The Payment fields its status carries: pgTxId, paidAt and cancellations, cancelledAt, failure."""
+    status, out = row["status"], {}
     if status in PAID_LIKE or status in ("VIRTUAL_ACCOUNT_ISSUED", "PAY_PENDING"):
         out["pgTxId"] = row["pg_tx_id"]
     if status in PAID_LIKE:
@@ -191,6 +188,25 @@ def to_api(row, with_webhooks=True):
         out["cancelledAt"] = rfc3339(row["cancelled_at"])
     if status == "FAILED":
         out.update(failedAt=rfc3339(row["failed_at"]), failure=json.loads(row["failure"]))
+    return out
+
+
+def to_api(row, with_webhooks=True):
+    """The Payment object of this attempt's status, with the fields that status carries."""
+    out = {
+        "status": row["status"], "id": row["payment_id"], "transactionId": row["tx_id"], "merchantId": MERCHANT_ID,
+        "storeId": row["store_id"], "version": "V2",
+        "requestedAt": rfc3339(row["requested_at"]), "updatedAt": rfc3339(row["updated_at"]),
+        "statusChangedAt": rfc3339(row["status_changed_at"]), "orderName": row["order_name"],
+        "amount": _amount(row), "currency": row["currency"], "customer": json.loads(row["customer"]),
+        "origin": {k: v for k, v in {"platformType": row["platform"], "ipAddress": row["ip_address"],
+                                     "userAgent": row["user_agent"], "url": row["page_url"]}.items() if v},
+        "isCulturalExpense": bool(row["is_cultural"]),
+    }
+    out.update(_optional_fields(row))
+    if with_webhooks:
+        out["webhooks"] = webhook_log(row["payment_id"])
+    out.update(_status_fields(row))
     return out
 
 
@@ -381,55 +397,73 @@ def deposit(tx_id):
     return row
 
 
+def _cancellable(conn, payment_id):
+    """The attempt a cancel applies to: the payment's shown attempt, which must be paid and not all cancelled."""
+    rows = conn.execute("SELECT * FROM portone_v2_transactions WHERE payment_id = ?"
+                        " ORDER BY requested_at, rowid", (payment_id,)).fetchall()
+    row = _current(rows)
+    if row is None:
+        raise Refused("PAYMENT_NOT_FOUND", "결제 건이 존재하지 않습니다.")
+    if row["status"] == "CANCELLED":
+        raise Refused("PAYMENT_ALREADY_CANCELLED", "결제가 이미 취소되었습니다.")
+    if row["status"] not in PAID_LIKE:
+        raise Refused("PAYMENT_NOT_PAID", "결제가 완료되지 않았습니다.")
+    return row
+
+
+def _cancel_amounts(row, body):
+    """(amount, taxFree, vat) this cancel takes, checked against what is left to cancel and against each other."""
+    left = row["total_amount"] - row["cancelled_amount"]
+    left_tax_free = row["tax_free_amount"] - row["cancelled_tax_free"]
+    left_vat = vat_of(row["total_amount"], row["tax_free_amount"], row["vat_amount"]) - row["cancelled_vat"]
+    asked = body.get("amount", left)
+    if "currentCancellableAmount" in body and body["currentCancellableAmount"] != left:
+        raise Refused("CANCELLABLE_AMOUNT_CONSISTENCY_BROKEN",
+                      f"취소 가능 잔액 검증에 실패했습니다. (요청: {body['currentCancellableAmount']},"
+                      f" 실제: {left})")
+    if asked > left:
+        raise Refused("CANCEL_AMOUNT_EXCEEDS_CANCELLABLE_AMOUNT",
+                      f"결제 취소 금액({asked})이 취소 가능 금액({left})을 초과합니다.")
+    tax_free = body.get("taxFreeAmount", left_tax_free if asked == left else 0)
+    if tax_free > left_tax_free:
+        raise Refused("CANCEL_TAX_FREE_AMOUNT_EXCEEDS_CANCELLABLE_TAX_FREE_AMOUNT",
+                      "취소 면세 금액이 취소 가능한 면세 금액을 초과합니다.")
+    vat = body.get("vatAmount", left_vat if asked == left else vat_of(asked, tax_free))
+    if vat > left_vat:
+        raise Refused("CANCEL_TAX_AMOUNT_EXCEEDS_CANCELLABLE_TAX_AMOUNT",
+                      "취소 과세 금액이 취소 가능한 과세 금액을 초과합니다.")
+    if tax_free + vat > asked:
+        raise Refused("SUM_OF_PARTS_EXCEEDS_CANCEL_AMOUNT", "면세 금액 등 하위 항목들의 합이 전체 취소 금액을 초과합니다.")
+    return asked, tax_free, vat
+
+
+def _save_cancellation(conn, row, cancellation, t):
+    """Add the cancellation to the attempt: its cancelled sums, its list, and CANCELLED once all is cancelled."""
+    total = row["cancelled_amount"] + cancellation["totalAmount"]
+    status = "CANCELLED" if total >= row["total_amount"] else "PARTIAL_CANCELLED"
+    conn.execute("UPDATE portone_v2_transactions SET status = ?, cancelled_amount = ?,"
+                 " cancelled_tax_free = ?, cancelled_vat = ?, cancellations = ?, cancelled_at = ?,"
+                 " status_changed_at = ?, updated_at = ? WHERE tx_id = ?",
+                 (status, total, row["cancelled_tax_free"] + cancellation["taxFreeAmount"],
+                  row["cancelled_vat"] + cancellation["vatAmount"],
+                  json.dumps(json.loads(row["cancellations"]) + [cancellation], ensure_ascii=False),
+                  t, t, t, row["tx_id"]))
+
+
 def cancel(payment_id, body, trigger="API"):
     """Cancel all or part of a paid payment. body: the validated request. Returns the cancellation; raises
     Refused(type, message)."""
     t = now()
     with db.transaction() as conn:
-        rows = conn.execute("SELECT * FROM portone_v2_transactions WHERE payment_id = ?"
-                            " ORDER BY requested_at, rowid", (payment_id,)).fetchall()
-        row = _current(rows)
-        if row is None:
-            raise Refused("PAYMENT_NOT_FOUND", "결제 건이 존재하지 않습니다.")
-        if row["status"] == "CANCELLED":
-            raise Refused("PAYMENT_ALREADY_CANCELLED", "결제가 이미 취소되었습니다.")
-        if row["status"] not in PAID_LIKE:
-            raise Refused("PAYMENT_NOT_PAID", "결제가 완료되지 않았습니다.")
-        left = row["total_amount"] - row["cancelled_amount"]
-        left_tax_free = row["tax_free_amount"] - row["cancelled_tax_free"]
-        left_vat = vat_of(row["total_amount"], row["tax_free_amount"], row["vat_amount"]) - row["cancelled_vat"]
-        asked = body.get("amount", left)
-        if "currentCancellableAmount" in body and body["currentCancellableAmount"] != left:
-            raise Refused("CANCELLABLE_AMOUNT_CONSISTENCY_BROKEN",
-                          f"취소 가능 잔액 검증에 실패했습니다. (요청: {body['currentCancellableAmount']},"
-                          f" 실제: {left})")
-        if asked > left:
-            raise Refused("CANCEL_AMOUNT_EXCEEDS_CANCELLABLE_AMOUNT",
-                          f"결제 취소 금액({asked})이 취소 가능 금액({left})을 초과합니다.")
-        tax_free = body.get("taxFreeAmount", left_tax_free if asked == left else 0)
-        if tax_free > left_tax_free:
-            raise Refused("CANCEL_TAX_FREE_AMOUNT_EXCEEDS_CANCELLABLE_TAX_FREE_AMOUNT",
-                          "취소 면세 금액이 취소 가능한 면세 금액을 초과합니다.")
-        vat = body.get("vatAmount", left_vat if asked == left else vat_of(asked, tax_free))
-        if vat > left_vat:
-            raise Refused("CANCEL_TAX_AMOUNT_EXCEEDS_CANCELLABLE_TAX_AMOUNT",
-                          "취소 과세 금액이 취소 가능한 과세 금액을 초과합니다.")
-        if tax_free + vat > asked:
-            raise Refused("SUM_OF_PARTS_EXCEEDS_CANCEL_AMOUNT", "면세 금액 등 하위 항목들의 합이 전체 취소 금액을 초과합니다.")
+        row = _cancellable(conn, payment_id)
+        asked, tax_free, vat = _cancel_amounts(row, body)
         if row["pay_method"] == "VIRTUAL_ACCOUNT" and not body.get("refundAccount"):
             raise Refused("INVALID_REQUEST", "가상계좌 결제 취소 시 환불 계좌 정보(refundAccount)가 필요합니다.")
         cancellation = {"status": "SUCCEEDED", "id": str(uuid.uuid4()),
                         "pgCancellationId": _pg_tx_id(t), "totalAmount": asked, "taxFreeAmount": tax_free,
                         "vatAmount": vat, "reason": body["reason"], "cancelledAt": rfc3339(t),
                         "requestedAt": rfc3339(t), "trigger": trigger}
-        total = row["cancelled_amount"] + asked
-        status = "CANCELLED" if total >= row["total_amount"] else "PARTIAL_CANCELLED"
-        conn.execute("UPDATE portone_v2_transactions SET status = ?, cancelled_amount = ?,"
-                     " cancelled_tax_free = ?, cancelled_vat = ?, cancellations = ?, cancelled_at = ?,"
-                     " status_changed_at = ?, updated_at = ? WHERE tx_id = ?",
-                     (status, total, row["cancelled_tax_free"] + tax_free, row["cancelled_vat"] + vat,
-                      json.dumps(json.loads(row["cancellations"]) + [cancellation], ensure_ascii=False),
-                      t, t, t, row["tx_id"]))
+        _save_cancellation(conn, row, cancellation, t)
     if not body.get("skipWebhook"):
         notify(transaction(row["tx_id"]), cancellation_id=cancellation["id"])
     return cancellation
