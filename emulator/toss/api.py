@@ -200,7 +200,24 @@ def _own_payment(conn, payment_key, key_set):
 @bp.post("/v1/payments/confirm")
 @api
 def confirm(key_set):
-    data = _body()
+    payment_key, order_id, amount = _confirm_params(_body())
+    now = clock.now()
+    with db.transaction() as conn:
+        row = _own_payment(conn, payment_key, key_set)
+        _check_confirmable(conn, row, order_id, amount, now)
+        decline, changed = _approve(conn, row, now)
+        if changed is None:
+            raise TossError("ALREADY_PROCESSED_PAYMENT")
+    vbank = changed["status"] == "WAITING_FOR_DEPOSIT"
+    payment = store.to_payment(changed, now)
+    store.notify(changed, deposit_status="WAITING_FOR_DEPOSIT" if vbank else None, payment=payment)
+    if decline:
+        raise TossError(decline)
+    return payment
+
+
+def _confirm_params(data):
+    """The confirm body -> (paymentKey, orderId, amount), or the Toss error for a missing or bad one."""
     payment_key = _required_str(data, "paymentKey", 200)
     order_id = _required_str(data, "orderId", 64)
     amount = parse_amount(data.get("amount"))
@@ -209,46 +226,45 @@ def confirm(key_set):
     if amount <= 0:
         raise TossError("INVALID_REQUEST", "amount는 0보다 커야 합니다.")
     check_limit(amount)
-    now = clock.now()
-    error, changed = None, None
-    with db.transaction() as conn:
-        row = _own_payment(conn, payment_key, key_set)
-        status = row["status"]
-        if status in ("DONE", "WAITING_FOR_DEPOSIT", "CANCELED", "PARTIAL_CANCELED", "ABORTED"):
-            raise TossError("ALREADY_PROCESSED_PAYMENT")
-        if status == "EXPIRED" or now >= row["expires_at"]:
-            raise TossError("NOT_FOUND_PAYMENT_SESSION")
-        if order_id != row["order_id"]:
-            raise TossError("NOT_FOUND_PAYMENT_SESSION")
-        if amount != row["amount"]:
-            raise TossError("INVALID_REQUEST", "잘못된 요청입니다. 결제 금액이 인증된 금액과 다릅니다.")
-        if status == "READY":
-            raise TossError("UNAPPROVED_ORDER_ID")
-        if store.order_taken(conn, order_id, key_set, but=payment_key):
-            raise TossError("DUPLICATED_ORDER_ID")
-        decline = CONFIRM_DECLINES.get(row["amount"] % 100) if row["method"] != "가상계좌" else None
-        tx = store.new_transaction_key()
-        if decline:
-            error = decline
-            changed = store.update(conn, payment_key, "IN_PROGRESS", status="ABORTED", expires_at=None,
-                                   failure_code=decline, failure_message=API[decline][1],
-                                   last_transaction_key=tx, updated_at=now)
-        elif row["method"] == "가상계좌":
-            changed = store.update(conn, payment_key, "IN_PROGRESS", status="WAITING_FOR_DEPOSIT",
-                                   expires_at=None, last_transaction_key=tx,
-                                   details=store.details_for(row, now), updated_at=now)
-        else:
-            changed = store.update(conn, payment_key, "IN_PROGRESS", status="DONE", expires_at=None,
-                                   approved_at=now, last_transaction_key=tx,
-                                   details=store.details_for(row, now), updated_at=now)
-        if changed is None:
-            raise TossError("ALREADY_PROCESSED_PAYMENT")
-    vbank = changed["status"] == "WAITING_FOR_DEPOSIT"
-    payment = store.to_payment(changed, now)
-    store.notify(changed, deposit_status="WAITING_FOR_DEPOSIT" if vbank else None, payment=payment)
-    if error:
-        raise TossError(error)
-    return payment
+    return payment_key, order_id, amount
+
+
+def _check_confirmable(conn, row, order_id, amount, now):
+    """Raise the Toss error unless the payment is authenticated, unexpired, and for this orderId and amount."""
+    status = row["status"]
+    if status in ("DONE", "WAITING_FOR_DEPOSIT", "CANCELED", "PARTIAL_CANCELED", "ABORTED"):
+        raise TossError("ALREADY_PROCESSED_PAYMENT")
+    if status == "EXPIRED" or now >= row["expires_at"]:
+        raise TossError("NOT_FOUND_PAYMENT_SESSION")
+    if order_id != row["order_id"]:
+        raise TossError("NOT_FOUND_PAYMENT_SESSION")
+    if amount != row["amount"]:
+        raise TossError("INVALID_REQUEST", "잘못된 요청입니다. 결제 금액이 인증된 금액과 다릅니다.")
+    if status == "READY":
+        raise TossError("UNAPPROVED_ORDER_ID")
+    if store.order_taken(conn, order_id, row["key_set"], but=row["payment_key"]):
+        raise TossError("DUPLICATED_ORDER_ID")
+
+
+def _approve(conn, row, now):
+    """IN_PROGRESS -> DONE (a virtual account: WAITING_FOR_DEPOSIT), or ABORTED when the amount picks a decline.
+    Returns (the decline code or None, the changed row or None if another request changed it first)."""
+    payment_key = row["payment_key"]
+    decline = CONFIRM_DECLINES.get(row["amount"] % 100) if row["method"] != "가상계좌" else None
+    tx = store.new_transaction_key()
+    if decline:
+        changed = store.update(conn, payment_key, "IN_PROGRESS", status="ABORTED", expires_at=None,
+                               failure_code=decline, failure_message=API[decline][1],
+                               last_transaction_key=tx, updated_at=now)
+    elif row["method"] == "가상계좌":
+        changed = store.update(conn, payment_key, "IN_PROGRESS", status="WAITING_FOR_DEPOSIT",
+                               expires_at=None, last_transaction_key=tx,
+                               details=store.details_for(row, now), updated_at=now)
+    else:
+        changed = store.update(conn, payment_key, "IN_PROGRESS", status="DONE", expires_at=None,
+                               approved_at=now, last_transaction_key=tx,
+                               details=store.details_for(row, now), updated_at=now)
+    return decline, changed
 
 
 # ---- lookups ---------------------------------------------------------------------------------------
@@ -299,24 +315,7 @@ def cancel(key_set, payment_key):
     with db.transaction() as conn:
         row = _own_payment(conn, payment_key, key_set)
         status, balance = row["status"], row["balance_amount"]
-        if status == "CANCELED":
-            raise TossError("ALREADY_CANCELED_PAYMENT")
-        if status not in ("DONE", "PARTIAL_CANCELED", "WAITING_FOR_DEPOSIT"):
-            raise TossError("NOT_CANCELABLE_PAYMENT")
-        amount = balance
-        if data.get("cancelAmount") is not None:
-            amount = parse_amount(data["cancelAmount"])
-            if amount is None or amount <= 0:
-                raise TossError("INVALID_REQUEST", "cancelAmount는 0보다 큰 정수여야 합니다.")
-        tax_free = parse_amount(data.get("taxFreeAmount", 0))
-        if tax_free is None or tax_free != 0:
-            raise TossError("INVALID_REQUEST", "taxFreeAmount가 면세 금액을 초과합니다.")
-        if data.get("currency") not in (None, "KRW"):
-            raise TossError("INVALID_REQUEST", "currency는 결제 통화(KRW)와 같아야 합니다.")
-        if data.get("refundableAmount") is not None and parse_amount(data["refundableAmount"]) != balance:
-            raise TossError("NOT_MATCHES_REFUNDABLE_AMOUNT")
-        if amount > balance:
-            raise TossError("NOT_CANCELABLE_AMOUNT")
+        amount = _cancel_amount(data, status, balance)
         details = json.loads(row["details"] or "{}")
         if status == "WAITING_FOR_DEPOSIT" and amount != balance:
             raise TossError("NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT")
@@ -327,11 +326,7 @@ def cancel(key_set, payment_key):
         new_balance = balance - amount
         tx = store.new_transaction_key()
         cancels = json.loads(row["cancels"]) if row["cancels"] else []
-        cancels.append({"transactionKey": tx, "cancelReason": reason, "taxExemptionAmount": 0,
-                        "canceledAt": store.kst(now), "transferDiscountAmount": 0, "easyPayDiscountAmount": 0,
-                        "receiptKey": None, "cancelAmount": amount, "taxFreeAmount": 0,
-                        "refundableAmount": new_balance, "cardDiscountAmount": 0, "cancelStatus": "DONE",
-                        "cancelRequestId": None})
+        cancels.append(_cancel_record(tx, reason, amount, new_balance, now))
         new_status = "CANCELED" if new_balance == 0 else "PARTIAL_CANCELED"
         if new_status == "CANCELED" and "card" in details:
             details["card"] = dict(details["card"], acquireStatus="CANCELED")
@@ -344,6 +339,39 @@ def cancel(key_set, payment_key):
     store.notify(changed, deposit_status="CANCELED" if vbank_canceled else None, transaction_key=tx,
                  payment=payment)
     return payment
+
+
+def _cancel_amount(data, status, balance):
+    """The amount to cancel (cancelAmount, else the whole balance), or the Toss error when the payment cannot be
+    cancelled or the body's amounts (cancelAmount, taxFreeAmount, currency, refundableAmount) do not fit it."""
+    if status == "CANCELED":
+        raise TossError("ALREADY_CANCELED_PAYMENT")
+    if status not in ("DONE", "PARTIAL_CANCELED", "WAITING_FOR_DEPOSIT"):
+        raise TossError("NOT_CANCELABLE_PAYMENT")
+    amount = balance
+    if data.get("cancelAmount") is not None:
+        amount = parse_amount(data["cancelAmount"])
+        if amount is None or amount <= 0:
+            raise TossError("INVALID_REQUEST", "cancelAmount는 0보다 큰 정수여야 합니다.")
+    tax_free = parse_amount(data.get("taxFreeAmount", 0))
+    if tax_free is None or tax_free != 0:
+        raise TossError("INVALID_REQUEST", "taxFreeAmount가 면세 금액을 초과합니다.")
+    if data.get("currency") not in (None, "KRW"):
+        raise TossError("INVALID_REQUEST", "currency는 결제 통화(KRW)와 같아야 합니다.")
+    if data.get("refundableAmount") is not None and parse_amount(data["refundableAmount"]) != balance:
+        raise TossError("NOT_MATCHES_REFUNDABLE_AMOUNT")
+    if amount > balance:
+        raise TossError("NOT_CANCELABLE_AMOUNT")
+    return amount
+
+
+def _cancel_record(tx, reason, amount, new_balance, now):
+    """One entry of the Payment's cancels[]: this cancel, done at once."""
+    return {"transactionKey": tx, "cancelReason": reason, "taxExemptionAmount": 0,
+            "canceledAt": store.kst(now), "transferDiscountAmount": 0, "easyPayDiscountAmount": 0,
+            "receiptKey": None, "cancelAmount": amount, "taxFreeAmount": 0,
+            "refundableAmount": new_balance, "cardDiscountAmount": 0, "cancelStatus": "DONE",
+            "cancelRequestId": None}
 
 
 # ---- API-created checkout ("Create Payment", an alternative to the SDK) ----------------------------

@@ -150,6 +150,28 @@ def charge_billing_key(key_set, billing_key):
     """A charge: DONE at once (type BILLING, no webhook, as Toss sends none for it), or refused by amount like
     confirm (an amount ending in 01-05 won; the payment is kept ABORTED)."""
     data = _body()
+    customer_key, amount, order_id, order_name = _charge_params(data)
+    now = clock.now()
+    decline = CONFIRM_DECLINES.get(amount % 100)
+    with db.transaction() as conn:
+        key = _own_billing_key(conn, billing_key, key_set, customer_key)
+        if amount < 100:
+            raise TossError("BELOW_MINIMUM_AMOUNT")
+        if store.order_taken(conn, order_id, key_set):
+            raise TossError("DUPLICATED_ORDER_ID")
+        row = store.create(conn, key_set=key_set, flow="billing", order_id=order_id, order_name=order_name,
+                           amount=amount, method="카드", origin=None, customer_key=customer_key,
+                           customer_name=_text(data.get("customerName")),
+                           customer_email=_text(data.get("customerEmail")),
+                           customer_phone=_text(data.get("customerMobilePhone")), now=now)
+        changed = _settle_charge(conn, row, key, decline, now)
+    if decline:
+        raise TossError(decline)
+    return store.to_payment(changed, now)
+
+
+def _charge_params(data):
+    """The charge body -> (customerKey, amount, orderId, orderName), or the Toss error for a missing or bad one."""
     customer_key = _required_str(data, "customerKey", 300)
     amount = parse_amount(data.get("amount"))
     if amount is None or amount <= 0:
@@ -160,37 +182,30 @@ def charge_billing_key(key_set, billing_key):
     if not store.ORDER_ID.match(order_id):
         raise TossError("INVALID_REQUEST", "orderId는 영문 대소문자, 숫자, 특수문자(-, _)로 6자 이상 64자 이하여야 합니다.")
     order_name = _required_str(data, "orderName", 100)
-    now = clock.now()
-    decline = CONFIRM_DECLINES.get(amount % 100)
-    with db.transaction() as conn:
-        key = conn.execute("SELECT * FROM toss_billing_keys WHERE billing_key = ?", (billing_key,)).fetchone()
-        if key is None:
-            raise TossError("INVALID_BILL_KEY_REQUEST")
-        if key["key_set"] != key_set:
-            raise TossError("INVALID_API_KEY")
-        if key["customer_key"] != customer_key:
-            raise TossError("NOT_MATCHES_CUSTOMER_KEY")
-        if amount < 100:
-            raise TossError("BELOW_MINIMUM_AMOUNT")
-        if store.order_taken(conn, order_id, key_set):
-            raise TossError("DUPLICATED_ORDER_ID")
-        row = store.create(conn, key_set=key_set, flow="billing", order_id=order_id, order_name=order_name,
-                           amount=amount, method="카드", origin=None, customer_key=customer_key,
-                           customer_name=_text(data.get("customerName")),
-                           customer_email=_text(data.get("customerEmail")),
-                           customer_phone=_text(data.get("customerMobilePhone")), now=now)
-        done = dict(row, method="카드")
-        if decline:
-            changed = store.update(conn, row["payment_key"], "READY", status="ABORTED", method="카드",
-                                   expires_at=None, failure_code=decline, failure_message=API[decline][1],
-                                   last_transaction_key=store.new_transaction_key(), updated_at=now)
-        else:
-            details = store.details_for(done, now)
-            details["card"]["number"] = key["card_number"]
-            changed = store.update(conn, row["payment_key"], "READY", status="DONE", method="카드",
-                                   expires_at=None, authenticated_at=now, approved_at=now,
-                                   last_transaction_key=store.new_transaction_key(), details=details,
-                                   updated_at=now)
+    return customer_key, amount, order_id, order_name
+
+
+def _own_billing_key(conn, billing_key, key_set, customer_key):
+    """The billing key's row, if it exists, was issued to this API key's key set and belongs to this buyer."""
+    key = conn.execute("SELECT * FROM toss_billing_keys WHERE billing_key = ?", (billing_key,)).fetchone()
+    if key is None:
+        raise TossError("INVALID_BILL_KEY_REQUEST")
+    if key["key_set"] != key_set:
+        raise TossError("INVALID_API_KEY")
+    if key["customer_key"] != customer_key:
+        raise TossError("NOT_MATCHES_CUSTOMER_KEY")
+    return key
+
+
+def _settle_charge(conn, row, key, decline, now):
+    """The new READY payment -> ABORTED with the decline, else DONE on the billing key's card. Returns the row."""
     if decline:
-        raise TossError(decline)
-    return store.to_payment(changed, now)
+        return store.update(conn, row["payment_key"], "READY", status="ABORTED", method="카드",
+                            expires_at=None, failure_code=decline, failure_message=API[decline][1],
+                            last_transaction_key=store.new_transaction_key(), updated_at=now)
+    details = store.details_for(dict(row, method="카드"), now)
+    details["card"]["number"] = key["card_number"]
+    return store.update(conn, row["payment_key"], "READY", status="DONE", method="카드",
+                        expires_at=None, authenticated_at=now, approved_at=now,
+                        last_transaction_key=store.new_transaction_key(), details=details,
+                        updated_at=now)

@@ -116,6 +116,7 @@ def client_key_set(client_key, product):
 
 
 def _sdk_payments():
+    """Check what requestPayment sends, in the SDK's order, then create the payment the window will show."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _sdk_error("INVALID_PARAMETERS")
@@ -125,6 +126,23 @@ def _sdk_payments():
     key_set, refusal = client_key_set(data.get("clientKey"), product)
     if refusal:
         return refusal
+    refusal = _order_refusal(data)
+    if refusal:
+        return refusal
+    amount, refusal = _sdk_amount(data.get("amount"))
+    if refusal:
+        return refusal
+    method = store.parse_method(data.get("method") or "카드")
+    if method is None:
+        return _sdk_error("NOT_SELECTED_PAYMENT_METHOD")
+    refusal = _return_urls_refusal(data.get("successUrl"), data.get("failUrl"))
+    if refusal:
+        return refusal
+    return _create_sdk_payment(data, key_set, amount, method)
+
+
+def _order_refusal(data):
+    """The SDK's refusal of the customerKey, orderId or orderName, or None when all three are usable."""
     customer_key = data.get("customerKey")
     if customer_key != store.ANONYMOUS and not (isinstance(customer_key, str)
                                                 and store.CUSTOMER_KEY.match(customer_key)):
@@ -135,27 +153,38 @@ def _sdk_payments():
     order_name = data.get("orderName")
     if not isinstance(order_name, str) or not order_name.strip():
         return _sdk_error("INVALID_PARAMETERS", ORDER_NAME_MESSAGE)
-    amount = data.get("amount")
+    return None
+
+
+def _sdk_amount(amount):
+    """amount (a number, or v2's {currency, value}) -> (whole won, None), or (None, the SDK's refusal)."""
     if isinstance(amount, dict):
         if amount.get("currency", "KRW") != "KRW":
-            return _sdk_error("INVALID_AMOUNT_CURRENCY")
+            return None, _sdk_error("INVALID_AMOUNT_CURRENCY")
         amount = amount.get("value")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount) \
             or amount != int(amount) or abs(amount) > api.MAX_AMOUNT:
-        return _sdk_error("INVALID_AMOUNT_VALUE")
+        return None, _sdk_error("INVALID_AMOUNT_VALUE")
     amount = int(amount)
     if amount <= 0:
-        return _sdk_error("BELOW_ZERO_AMOUNT")
-    method = store.parse_method(data.get("method") or "카드")
-    if method is None:
-        return _sdk_error("NOT_SELECTED_PAYMENT_METHOD")
-    success_url, fail_url = data.get("successUrl"), data.get("failUrl")
+        return None, _sdk_error("BELOW_ZERO_AMOUNT")
+    return amount, None
+
+
+def _return_urls_refusal(success_url, fail_url):
+    """The SDK's refusal of successUrl/failUrl (absolute URLs, both or neither), or None."""
     if success_url is not None and not store.origin_of(success_url):
         return _sdk_error("INCORRECT_SUCCESS_URL_FORMAT")
     if fail_url is not None and not store.origin_of(fail_url):
         return _sdk_error("INCORRECT_FAIL_URL_FORMAT")
     if (success_url is None) != (fail_url is None):
         return _sdk_error("INVALID_PARAMETERS", "successUrl과 failUrl은 함께 사용해야 합니다.")
+    return None
+
+
+def _create_sdk_payment(data, key_set, amount, method):
+    """The READY payment -> {paymentKey, window_id, window_url}, or DUPLICATED_ORDER_ID if the order is paid."""
+    order_id, success_url, fail_url = data["orderId"], data.get("successUrl"), data.get("failUrl")
     now = clock.now()
     origin = (store.origin_of(data.get("page_url")) or store.origin_of(request.headers.get("Origin"))
               or store.origin_of(success_url))
@@ -163,9 +192,9 @@ def _sdk_payments():
         if store.order_taken(conn, order_id, key_set):
             return _sdk_error("DUPLICATED_ORDER_ID")
         row = store.create(conn, key_set=key_set, flow="sdk" if success_url else "promise", order_id=order_id,
-                           order_name=order_name.strip()[:100], amount=amount, method=method, origin=origin,
+                           order_name=data["orderName"].strip()[:100], amount=amount, method=method, origin=origin,
                            success_url=success_url, fail_url=fail_url,
-                           customer_key=customer_key, customer_name=_text(data.get("customerName"), 100),
+                           customer_key=data["customerKey"], customer_name=_text(data.get("customerName"), 100),
                            customer_email=_text(data.get("customerEmail"), 100),
                            customer_phone=_text(data.get("customerMobilePhone"), 15),
                            metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else None,
@@ -236,25 +265,46 @@ def decide(payment_key):
     now = clock.now()
     with db.transaction() as conn:
         row = store.get(payment_key, conn)
-        if row is None:
-            return jsonify(code="NOT_FOUND_PAYMENT", message=API["NOT_FOUND_PAYMENT"][1]), 404
-        if row["status"] == "EXPIRED" or (row["status"] == "READY" and now >= row["expires_at"]):
-            return jsonify(code="NOT_FOUND_PAYMENT_SESSION", message=API["NOT_FOUND_PAYMENT_SESSION"][1]), 404
-        if row["status"] != "READY":
-            return jsonify(code="ALREADY_PROCESSED_PAYMENT", message=API["ALREADY_PROCESSED_PAYMENT"][1]), 400
-        changed = None
-        if outcome in ("approve", "slow"):
-            changed = store.update(conn, payment_key, "READY", status="IN_PROGRESS", method=row["requested_method"],
-                                   authenticated_at=now, expires_at=now + store.CONFIRM_S, updated_at=now)
-        elif outcome in DECLINES:
-            code = DECLINES[outcome]
-            changed = store.update(conn, payment_key, "READY", status="ABORTED", method=row["requested_method"],
-                                   expires_at=None, failure_code=code, failure_message=FAIL_URL[code],
-                                   updated_at=now)
+        refusal = _window_refusal(row, now)
+        if refusal:
+            return refusal
+        changed = _record_outcome(conn, row, outcome, now)
         if outcome != "close" and changed is None:
             return jsonify(code="ALREADY_PROCESSED_PAYMENT", message=API["ALREADY_PROCESSED_PAYMENT"][1]), 400
     if changed is not None:
         store.notify(changed)
+    return _decide_answer(row, outcome)
+
+
+def _window_refusal(row, now):
+    """The error answer when the window's payment is gone, expired or already decided; None while READY."""
+    if row is None:
+        return jsonify(code="NOT_FOUND_PAYMENT", message=API["NOT_FOUND_PAYMENT"][1]), 404
+    if row["status"] == "EXPIRED" or (row["status"] == "READY" and now >= row["expires_at"]):
+        return jsonify(code="NOT_FOUND_PAYMENT_SESSION", message=API["NOT_FOUND_PAYMENT_SESSION"][1]), 404
+    if row["status"] != "READY":
+        return jsonify(code="ALREADY_PROCESSED_PAYMENT", message=API["ALREADY_PROCESSED_PAYMENT"][1]), 400
+    return None
+
+
+def _record_outcome(conn, row, outcome, now):
+    """approve/slow: READY -> IN_PROGRESS; decline_*: READY -> ABORTED with the card company's failure;
+    close: no change. Returns the changed row, or None (close, or another request changed it first)."""
+    payment_key = row["payment_key"]
+    if outcome in ("approve", "slow"):
+        return store.update(conn, payment_key, "READY", status="IN_PROGRESS", method=row["requested_method"],
+                            authenticated_at=now, expires_at=now + store.CONFIRM_S, updated_at=now)
+    if outcome in DECLINES:
+        code = DECLINES[outcome]
+        return store.update(conn, payment_key, "READY", status="ABORTED", method=row["requested_method"],
+                            expires_at=None, failure_code=code, failure_message=FAIL_URL[code],
+                            updated_at=now)
+    return None
+
+
+def _decide_answer(row, outcome):
+    """What the window does next: the success or fail redirect (or the Promise's result or rejection)."""
+    payment_key = row["payment_key"]
     base = {"paymentKey": payment_key, "orderId": row["order_id"]}
     if outcome in ("approve", "slow"):
         params = {"paymentType": "NORMAL", **base, "amount": row["amount"]}

@@ -229,12 +229,6 @@ def to_payment(row, now=None):
     """The Payment object (API version 2022-11-16): every key present, nulls where nothing applies."""
     now = clock.now() if now is None else now
     details = json.loads(row["details"] or "{}")
-    va = details.get("virtualAccount")
-    if va is not None:
-        va = dict(va, expired=bool(row["status"] == "WAITING_FOR_DEPOSIT" and
-                                   datetime.fromisoformat(va["dueDate"]).timestamp() < now))
-    supplied, vat = vat_split(row["balance_amount"])
-    failure = {"code": row["failure_code"], "message": row["failure_message"]} if row["failure_code"] else None
     return {
         "mId": KEY_SETS[row["key_set"]]["mid"],
         "lastTransactionKey": row["last_transaction_key"],
@@ -247,6 +241,34 @@ def to_payment(row, now=None):
         "approvedAt": kst(row["approved_at"]),
         "useEscrow": False,
         "cultureExpense": False,
+        **_method_objects(details, row["status"], now),
+        "cancels": json.loads(row["cancels"]) if row["cancels"] else None,
+        "secret": row["secret"],
+        "type": "BILLING" if row["flow"] == "billing" else "NORMAL",
+        # Easy-pay amounts live only under easyPay{provider, amount, discountAmount}: the Payment object
+        # in https://docs.tosspayments.com/reference#payment-객체 has no top-level easyPayAmount.
+        "easyPay": details.get("easyPay"),
+        "country": "KR",
+        "failure": {"code": row["failure_code"], "message": row["failure_message"]} if row["failure_code"] else None,
+        "isPartialCancelable": True,
+        "receipt": {"url": receipt_url(row["payment_key"])},
+        "checkout": {"url": checkout_url(row["payment_key"])},
+        **_amounts(row),
+        "metadata": json.loads(row["metadata"]) if row["metadata"] else None,
+        "method": row["method"],
+        "transactionKey": None,
+        "version": VERSION,
+    }
+
+
+def _method_objects(details, status, now):
+    """card, virtualAccount (`expired` once its dueDate passes unpaid), transfer, mobilePhone as confirm filled
+    them; null for what the emulator never issues (gift certificates, cash receipts, discounts)."""
+    va = details.get("virtualAccount")
+    if va is not None:
+        va = dict(va, expired=bool(status == "WAITING_FOR_DEPOSIT" and
+                                   datetime.fromisoformat(va["dueDate"]).timestamp() < now))
+    return {
         "card": details.get("card"),
         "virtualAccount": va,
         "transfer": details.get("transfer"),
@@ -255,27 +277,19 @@ def to_payment(row, now=None):
         "cashReceipt": None,
         "cashReceipts": None,
         "discount": None,
-        "cancels": json.loads(row["cancels"]) if row["cancels"] else None,
-        "secret": row["secret"],
-        "type": "BILLING" if row["flow"] == "billing" else "NORMAL",
-        # Easy-pay amounts live only under easyPay{provider, amount, discountAmount}: the Payment object
-        # in https://docs.tosspayments.com/reference#payment-객체 has no top-level easyPayAmount.
-        "easyPay": details.get("easyPay"),
-        "country": "KR",
-        "failure": failure,
-        "isPartialCancelable": True,
-        "receipt": {"url": receipt_url(row["payment_key"])},
-        "checkout": {"url": checkout_url(row["payment_key"])},
+    }
+
+
+def _amounts(row):
+    """The amount keys: total, balance, and the balance's supplied amount and VAT (all in KRW)."""
+    supplied, vat = vat_split(row["balance_amount"])
+    return {
         "currency": "KRW",
         "totalAmount": row["amount"],
         "balanceAmount": row["balance_amount"],
         "suppliedAmount": supplied,
         "vat": vat,
         "taxFreeAmount": 0,
-        "metadata": json.loads(row["metadata"]) if row["metadata"] else None,
-        "method": row["method"],
-        "transactionKey": None,
-        "version": VERSION,
     }
 
 
