@@ -3,47 +3,10 @@
  * The page never decides that anything was paid: it shows what the server found at PortOne. */
 (function () {
   "use strict";
-  var form = document.getElementById("portone-panel");
-  if (!form) return;
-  var text = JSON.parse(document.getElementById("portone-text").textContent);
-  var payButton = document.getElementById("portone-pay");
-  var result = document.getElementById("portone-result");
+  var panel = Shop.portonePanel("portone");
+  if (!panel) return;
+  var form = panel.form, text = panel.text, payButton = panel.payButton, show = panel.show, links = panel.links;
   var initialized = false;
-
-  function show(message, status) {
-    result.hidden = false;
-    result.textContent = "";
-    result.className = "portone-result" + (status ? " status-" + status : "");
-    if (status) {
-      result.dataset.status = status;
-      var title = document.createElement("strong");
-      title.className = "portone-verdict";
-      title.textContent = text.statuses[status] || status;
-      result.appendChild(title);
-    } else {
-      delete result.dataset.status;
-    }
-    var p = document.createElement("p");
-    p.className = "portone-message";
-    p.textContent = message;
-    result.appendChild(p);
-  }
-
-  function links(answer) {
-    var p = document.createElement("p");
-    p.className = "portone-links";
-    [[answer.result_url, text.result_link, "portone-result-link"],
-     [answer.flow_url, text.flow_link, "portone-flow-link"]].forEach(function (l, i) {
-      if (!l[0]) return;
-      if (i) p.appendChild(document.createTextNode(" · "));
-      var a = document.createElement("a");
-      a.href = l[0];
-      a.textContent = l[1];
-      a.className = l[2];
-      p.appendChild(a);
-    });
-    result.appendChild(p);
-  }
 
   function choice() {
     var method = form.querySelector('input[name="pay_method"]:checked');
@@ -88,16 +51,9 @@
     payButton.disabled = true;
     show(c.prepare ? text.preparing : text.creating);
     // 1. The server creates the order and computes the amount; the page only names the product.
-    Shop.postJSON("/portone/orders", Shop.orderRequest("portone", {pay_method: c.payMethod, prepare: c.prepare}))
-      .then(function (res) {
-        var order = res.data;
-        if (!res.ok) {
-          show(order.message || text.order_failed);
-          if (order.order_id) links({result_url: "/orders/" + encodeURIComponent(order.order_id)});
-          payButton.disabled = false;
-          return;
-        }
-        document.dispatchEvent(new CustomEvent("flow:started", {detail: {pg: "portone", order_id: order.order_id}}));
+    panel.order("/portone/orders", "portone", {pay_method: c.payMethod, prepare: c.prepare})
+      .then(function (order) {
+        if (!order) return;
         // 2. PortOne's SDK: init once per page, then request_pay with the server's amount.
         if (!initialized) { IMP.init(form.dataset.impCode); initialized = true; }
         var params = {

@@ -3,46 +3,9 @@
  * payment back from PortOne and shows its verdict. The page never decides that anything was paid. */
 (function () {
   "use strict";
-  var form = document.getElementById("portone-v2-panel");
-  if (!form) return;
-  var text = JSON.parse(document.getElementById("portone-v2-text").textContent);
-  var payButton = document.getElementById("portone-v2-pay");
-  var result = document.getElementById("portone-v2-result");
-
-  function show(message, status) {
-    result.hidden = false;
-    result.textContent = "";
-    result.className = "portone-result" + (status ? " status-" + status : "");
-    if (status) {
-      result.dataset.status = status;
-      var title = document.createElement("strong");
-      title.className = "portone-verdict";
-      title.textContent = text.statuses[status] || status;
-      result.appendChild(title);
-    } else {
-      delete result.dataset.status;
-    }
-    var p = document.createElement("p");
-    p.className = "portone-message";
-    p.textContent = message;
-    result.appendChild(p);
-  }
-
-  function links(answer) {
-    var p = document.createElement("p");
-    p.className = "portone-links";
-    [[answer.result_url, text.result_link, "portone-result-link"],
-     [answer.flow_url, text.flow_link, "portone-flow-link"]].forEach(function (l, i) {
-      if (!l[0]) return;
-      if (i) p.appendChild(document.createTextNode(" · "));
-      var a = document.createElement("a");
-      a.href = l[0];
-      a.textContent = l[1];
-      a.className = l[2];
-      p.appendChild(a);
-    });
-    result.appendChild(p);
-  }
+  var panel = Shop.portonePanel("portone-v2");
+  if (!panel) return;
+  var form = panel.form, text = panel.text, payButton = panel.payButton, show = panel.show, links = panel.links;
 
   /* requestPayment resolved: {paymentId, txId} or, on a failure, with code and message. */
   function complete(orderId, response) {
@@ -74,16 +37,9 @@
     payButton.disabled = true;
     show(prepare ? text.preparing : text.creating);
     // 1. The server creates the order and computes the amount; the page only names the product.
-    Shop.postJSON("/portone-v2/orders", Shop.orderRequest("portone_v2", {pay_method: payMethod, prepare: prepare}))
-      .then(function (res) {
-        var order = res.data;
-        if (!res.ok) {
-          show(order.message || text.order_failed);
-          if (order.order_id) links({result_url: "/orders/" + encodeURIComponent(order.order_id)});
-          payButton.disabled = false;
-          return;
-        }
-        document.dispatchEvent(new CustomEvent("flow:started", {detail: {pg: "portone_v2", order_id: order.order_id}}));
+    panel.order("/portone-v2/orders", "portone_v2", {pay_method: payMethod, prepare: prepare})
+      .then(function (order) {
+        if (!order) return;
         // 2. PortOne's SDK with the server's amount; the order id is the paymentId.
         var request = {
           storeId: form.dataset.storeId,

@@ -2,28 +2,16 @@
    server-created checkout form. Every text shown comes from the page (#toss-text). */
 (function () {
   "use strict";
-  var panel = document.getElementById("toss-panel");
-  if (!panel) return;
-
-  function $(id) { return document.getElementById(id); }
-  var text = JSON.parse($("toss-text").textContent);
+  var shared = TossPanel("toss", {show: show, update: updatePayButton, coupons: current, applyCode: applyCode});
+  if (!shared) return;
+  var panel = shared.panel, $ = shared.$, text = shared.text, state = shared.state, say = shared.say;
+  var money = shared.money, requote = shared.requote;
   var payButton = $("toss-pay");
-  var fixedBox = $("toss-coupon-fixed");
-  var codeInput = $("toss-coupon-code");
-  var state = {codes: [], quote: null, ready: false, busy: false, asked: 0};
+  var fixedBox = shared.fixedBox;
+  var codeInput = shared.codeInput;
   var widget = null;
   var methods = null;
-
-  function money(n) {
-    return panel.dataset.money.replace("{n}", Number(n).toLocaleString("en-US"));
-  }
-
-  function say(id, message, kind) {
-    var node = $(id);
-    node.textContent = message || "";
-    node.classList.toggle("refusal", kind === "refusal");
-    node.classList.toggle("info", kind === "info");
-  }
+  state.codes = [];
 
   function updatePayButton() {
     payButton.disabled = !(state.ready && state.quote && !state.busy);
@@ -36,6 +24,10 @@
   /* The coupons the buyer asks for: the fixed one (checkbox) and the applied codes. */
   function wanted(fixed, codes) {
     return (fixed ? [fixedBox.value] : []).concat(codes);
+  }
+
+  function current(fixed) {
+    return wanted(fixed, state.codes);
   }
 
   /* The coupons the server granted, each with its discount and a button that removes it. */
@@ -57,18 +49,6 @@
       remove.addEventListener("click", function () { removeCoupon(line.code); });
       li.appendChild(remove);
       list.appendChild(li);
-    });
-  }
-
-  /* Ask the server to price the order. Resolves {quote} or {refused: message}; stale answers are dropped. */
-  function price(coupons) {
-    var mine = ++state.asked;
-    return Shop.postJSON("/api/quote", Shop.orderRequest("toss", {coupons: coupons})).then(function (r) {
-      if (mine !== state.asked) return {stale: true};
-      if (!r.ok) return {refused: r.data.message || text.codes.GENERIC};
-      return {quote: r.data};
-    }, function () {
-      return {refused: text.network_error};
     });
   }
 
@@ -103,31 +83,6 @@
     updatePayButton();
   }
 
-  /* Re-price with the current choice; on refusal keep the last good quote and undo the change. */
-  function requote(coupons, undo) {
-    return price(coupons).then(function (res) {
-      if (res.stale) return res;
-      if (res.refused) {
-        say("toss-coupon-message", res.refused, "refusal");
-        if (undo) {
-          undo();
-        } else {
-          state.quote = null;   // the product or quantity changed and cannot be priced this way
-          updatePayButton();
-        }
-        return res;
-      }
-      show(res.quote);
-      return res;
-    });
-  }
-
-  fixedBox.addEventListener("change", function () {
-    var ticked = fixedBox.checked;
-    say("toss-coupon-message", "");
-    requote(wanted(ticked, state.codes), function () { fixedBox.checked = !ticked; });
-  });
-
   function applyCode() {
     var code = codeInput.value.trim().toUpperCase();
     if (!code) return;
@@ -158,68 +113,21 @@
       }
     });
   }
-  $("toss-coupon-apply").addEventListener("click", applyCode);
-  codeInput.addEventListener("keydown", function (e) {
-    if (e.key === "Enter") { e.preventDefault(); applyCode(); }
-  });
-
-  ["product", "quantity"].forEach(function (id) {
-    $(id).addEventListener("change", function () {
-      say("toss-coupon-message", "");
-      requote(wanted(fixedBox.checked, state.codes));
-    });
-  });
-
-  function busy(on) {
-    state.busy = on;
-    updatePayButton();
-  }
-
-  /* requestPayment was rejected (window closed, missing agreement, ...): no redirect follows. */
-  function rejected(order, err) {
-    var code = (err && err.code) || "UNKNOWN";
-    var phase = code === "USER_CANCEL" ? "authenticate" : "checkout";
-    Shop.report(order.order_id, phase, "toss.rejection", "toss.rejection",
-                {code: code, message: (err && err.message) || ""}, {code: code, message: err && err.message},
-                "browser");
-    say("toss-message", (text.codes[code] || text.codes.GENERIC) + " (" + code + ")", "refusal");
-    busy(false);
-  }
 
   payButton.addEventListener("click", function () {
-    if (!state.quote || state.busy) return;
-    busy(true);
-    say("toss-message", text.creating_order, "info");
     var selected = methods && typeof methods.getSelectedPaymentMethod === "function"
       ? methods.getSelectedPaymentMethod() : null;
-    var body = Shop.orderRequest("toss", {coupons: state.quote.coupons,
-                                          pay_method: (selected && selected.method) || ""});
-    Shop.postJSON("/api/orders", body).then(function (r) {
-      if (!r.ok) {
-        say("toss-message", r.data.message || text.codes.GENERIC, "refusal");
-        busy(false);
-        return;
-      }
-      var order = r.data;
-      document.dispatchEvent(new CustomEvent("flow:started", {detail: {pg: "toss", order_id: order.order_id}}));
+    shared.order(undefined, (selected && selected.method) || "", function (order, params) {
       if (order.amount !== state.quote.amount) {
         show({subtotal: order.subtotal, discount: order.discount, amount: order.amount, coupons: order.coupons,
               lines: state.quote.lines});
       }
-      var params = {orderId: order.order_id, orderName: order.order_name,
-                    successUrl: panel.dataset.successUrl, failUrl: panel.dataset.failUrl};
-      if (order.buyer_email) params.customerEmail = order.buyer_email;
-      if (order.buyer_name) params.customerName = order.buyer_name;
       return Shop.report(order.order_id, "checkout", "toss.request_payment", "toss.request_payment",
                          {amount_won: order.amount}, {amount: order.amount, params: params}, "toss")
         .then(function () {
           say("toss-message", text.window_open, "info");
           return widget.requestPayment(params);
-        })
-        .catch(function (err) { rejected(order, err); });
-    }, function () {
-      say("toss-message", text.network_error, "refusal");
-      busy(false);
+        });
     });
   });
 

@@ -9,42 +9,14 @@
 
   var base = {{ base|tojson }};
   var legacy = {{ legacy|tojson }};
-  var origin = new URL(base).origin;
-  var state = {userCode: null, tierCode: null, modal: null, listener: null};
+  var state = {userCode: null, tierCode: null};
+{% set frame_class = "imp-emulator" %}{% include "portone/_window_frame.js" %}
 
   function failure(params, code, msg) {
     var rsp = {imp_uid: null, merchant_uid: (params && params.merchant_uid) || null, error_code: code,
                error_msg: msg};
     if (legacy) rsp.success = false;
     return rsp;
-  }
-
-  function closeModal() {
-    if (state.listener) window.removeEventListener("message", state.listener);
-    if (state.modal && state.modal.parentNode) state.modal.parentNode.removeChild(state.modal);
-    state.modal = state.listener = null;
-  }
-
-  function openModal(url) {
-    var overlay = document.createElement("div");
-    overlay.className = "imp-emulator-modal";
-    overlay.setAttribute("role", "dialog");
-    overlay.setAttribute("aria-modal", "true");
-    var s = overlay.style;
-    s.position = "fixed"; s.left = "0"; s.top = "0"; s.right = "0"; s.bottom = "0";
-    s.zIndex = "2147483000"; s.background = "rgba(20, 24, 33, 0.55)";
-    s.display = "flex"; s.alignItems = "center"; s.justifyContent = "center";
-    var frame = document.createElement("iframe");
-    frame.className = "imp-emulator-window";
-    frame.title = "PortOne";
-    frame.src = url;
-    var f = frame.style;
-    f.width = "440px"; f.maxWidth = "96vw"; f.height = "640px"; f.maxHeight = "92vh";
-    f.border = "0"; f.borderRadius = "10px"; f.background = "#fff";
-    f.boxShadow = "0 12px 40px rgba(0, 0, 0, 0.35)";
-    overlay.appendChild(frame);
-    document.body.appendChild(overlay);
-    return overlay;
   }
 
   function init(userCode) {
@@ -66,7 +38,7 @@
       done(failure(params, "F400", "IMP.init(가맹점 식별코드)을 먼저 호출해주세요."));
       return;
     }
-    if (state.modal) closeModal();
+    closeModal();
     fetch(base + "/sdk/payments", {
       method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({user_code: state.userCode, tier_code: state.tierCode, params: params || {},
@@ -78,21 +50,7 @@
         done(failure(params, res.body.error_code, res.body.error_msg));
         return;
       }
-      var impUid = res.body.imp_uid;
-      state.listener = function (event) {
-        var data = event.data;
-        if (event.origin !== origin || !data || data.imp_uid !== impUid) return;
-        if (data.type === "portone-emulator:size" && state.modal && typeof data.height === "number") {
-          state.modal.firstChild.style.height = Math.min(Math.max(data.height, 200), 640) + "px";
-          return;
-        }
-        if (data.type !== "portone-emulator:result") return;
-        closeModal();
-        if (data.redirect_url) window.location.href = data.redirect_url;
-        else done(data.rsp);
-      };
-      window.addEventListener("message", state.listener);
-      state.modal = openModal(res.body.window_url);
+      openWindow(res.body.imp_uid, res.body.window_url, done);
     }).catch(function () {
       done(failure(params, "F500", "결제창을 열 수 없습니다. 네트워크 상태를 확인해주세요."));
     });
