@@ -66,6 +66,7 @@ window.TossPanel = function (prefix, column) {
     requote(column.coupons(ticked), function () { fixedBox.checked = !ticked; });
   });
   $(prefix + "-coupon-apply").addEventListener("click", column.applyCode);
+  $(prefix + "-coupon-apply").disabled = false;   // rendered off until wired, so no click is lost
   codeInput.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); column.applyCode(); }
   });
