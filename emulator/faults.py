@@ -7,6 +7,7 @@ Every fault applied is kept in fault_events and shown on the dashboard.
 
 Kinds for REST targets:
   error_5xx       answer 500 in the PG's own error envelope, without acting
+  refused         (cancel endpoints) answer as the PG does when its card company or bank refuses the cancel
   timeout_before  hold the request EMULATOR_FAULT_DELAY_S, then answer 504: the PG did not act
   timeout_after   act (the view runs), then hold the answer EMULATOR_FAULT_DELAY_S: outcome unknown
   down            close the connection without an answer (503 with no body where the server
@@ -59,7 +60,7 @@ TARGETS = {
     },
 }
 PREFIXES = {"portone_v2": "portone-v2"}   # a pg whose URL prefix is not its name
-REST_KINDS = ("error_5xx", "timeout_before", "timeout_after", "down")
+REST_KINDS = ("error_5xx", "timeout_before", "timeout_after", "down", "refused")
 WEBHOOK_KINDS = ("duplicate", "reorder", "late", "never")
 MAX_COUNT = 1000
 REORDER_GAP_S = 0.5   # emulator seconds between released webhooks, so several workers keep the order
@@ -69,6 +70,7 @@ KIND_LABELS = {
     "timeout_before": _l("time out before acting"),
     "timeout_after": _l("act, then time out"),
     "down": _l("endpoint down (connection closed)"),
+    "refused": _l("the card company or bank refuses the cancel (the PG's own error; cancel only)"),
     "duplicate": _l("send each webhook twice"),
     "reorder": _l("hold webhooks, then send them in reverse order"),
     "late": _l("send webhooks late"),
@@ -80,6 +82,16 @@ PORTONE_5XX = {"code": -1, "message": "Internal Server Error", "response": None}
 PORTONE_V2_5XX = {"type": "INTERNAL_SERVER_ERROR", "message": "Internal Server Error"}
 TOSS_5XX = {"code": "FAILED_INTERNAL_SYSTEM_PROCESSING",
             "message": "내부 시스템 처리 작업이 실패했습니다. 잠시 후 다시 시도해주세요."}
+
+# How each PG answers a cancel that its card company or bank refused: PortOne V1 with HTTP 200 and code != 0
+# (its business failures), V2 with 502 PG_PROVIDER and the PG's own code, Toss with 400 REFUND_REJECTED. The
+# PG's pgCode/pgMessage are the emulator's (PortOne passes on whatever the PG said).
+REFUSALS = {
+    ("portone", "cancel"): (200, {"code": 1, "message": "[PG사 오류] 카드사에서 취소를 거절했습니다.", "response": None}),
+    ("portone_v2", "cancel"): (502, {"type": "PG_PROVIDER", "message": "PG사에서 오류를 전달했습니다.",
+                                     "pgCode": "CANCEL_REJECTED", "pgMessage": "카드사에서 취소를 거절했습니다."}),
+    ("toss", "cancel"): (400, {"code": "REFUND_REJECTED", "message": "환불이 거절됐습니다. 결제사에 문의 부탁드립니다."}),
+}
 
 bp = Blueprint("faults", __name__)
 
@@ -137,6 +149,8 @@ def validate(data):
     kinds = WEBHOOK_KINDS if target == "webhook" else REST_KINDS
     if kind not in kinds:
         raise ValueError(f"kind for {pg} {target} must be one of: {', '.join(kinds)}.")
+    if kind == "refused" and (pg, target) not in REFUSALS:
+        raise ValueError("refused is for the cancel endpoints: " + ", ".join(f"{p} {t}" for p, t in REFUSALS) + ".")
     count = data.get("count")
     if count in (None, ""):
         count = 2 if kind == "reorder" else 1
@@ -218,7 +232,8 @@ def before_request():
         if fault is None:
             return None
         kind = fault["kind"]
-        status = {"error_5xx": 500, "timeout_before": 504, "down": None, "timeout_after": None}[kind]
+        status = {"error_5xx": 500, "timeout_before": 504, "down": None, "timeout_after": None,
+                  "refused": REFUSALS.get((pg, target), (None,))[0]}[kind]
         event_id = _record(conn, fault, method=request.method, path=request.path, ref=_ref(),
                            status_code=status, delay_s=delay if kind.startswith("timeout") else None)
     if kind == "timeout_after":
@@ -228,7 +243,7 @@ def before_request():
         return _drop_connection()
     if kind == "timeout_before":
         time.sleep(delay)
-    return _error(pg, status, kind)
+    return _error(pg, status, kind, REFUSALS[(pg, target)][1] if kind == "refused" else None)
 
 
 def after_request(response):
@@ -243,8 +258,8 @@ def after_request(response):
     return response
 
 
-def _error(pg, status, kind):
-    body = {"portone": PORTONE_5XX, "portone_v2": PORTONE_V2_5XX}.get(pg, TOSS_5XX)
+def _error(pg, status, kind, body=None):
+    body = body or {"portone": PORTONE_5XX, "portone_v2": PORTONE_V2_5XX}.get(pg, TOSS_5XX)
     resp = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
                                       content_type="application/json; charset=UTF-8")
     resp.headers["X-Emulator-Fault"] = kind

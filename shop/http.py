@@ -59,6 +59,9 @@ def trouble(error, pg):
         return msg("no answer: %(pg)s may or may not have acted", pg=pg)
     if isinstance(error, PGUnreachable):
         return msg("%(pg)s could not be reached", pg=pg)
+    if isinstance(error, PGRefused) and error.message and isinstance(error.message, str):   # the PG's own words
+        return msg("%(pg)s refused: HTTP %(status)s, code %(code)s, “%(message)s”", pg=pg, status=error.status,
+                   code=error.code, message=error.message[:200])
     if error.status and error.code not in (None, ""):
         return msg("%(pg)s answered HTTP %(status)s, code %(code)s", pg=pg, status=error.status, code=error.code)
     if error.status:

@@ -59,6 +59,53 @@ def test_toss_5xx_answers_in_toss_envelope_and_does_not_confirm(site):
     assert again.status_code == 200 and again.json()["status"] == "DONE"
 
 
+def _paid_and_cancel(site, pg):
+    """A paid payment of pg and a function that asks the PG to cancel it: (cancel(), the PG's status of it)."""
+    from tests.drivers import portone_v2
+    if pg == "portone":
+        imp_uid = portone.pay(site, site.order("portone"))["imp_uid"]
+        api = portone.Api(site)
+        return (lambda: api.post("/payments/cancel", json={"imp_uid": imp_uid}),
+                lambda: api.payment(imp_uid)["status"])
+    if pg == "portone_v2":
+        payment_id, api = portone_v2.paid(site), portone_v2.Api(site)
+        return (lambda: api.post(f"/payments/{payment_id}/cancel", {"reason": "buyer asked"}),
+                lambda: api.payment(payment_id)["status"])
+    order = site.order("toss")
+    key = toss.approved(site, order)
+    assert toss.confirm(site, key, order).status_code == 200
+    return (lambda: toss.api(site, "POST", f"/v1/payments/{key}/cancel", {"cancelReason": "buyer asked"}),
+            lambda: toss.record(site, key)["status"])
+
+
+@pytest.mark.parametrize("pg, status, body, held, cancelled", [
+    ("portone", 200, {"code": 1, "message": "[PG사 오류] 카드사에서 취소를 거절했습니다.", "response": None},
+     "paid", "cancelled"),
+    ("portone_v2", 502, {"type": "PG_PROVIDER", "message": "PG사에서 오류를 전달했습니다.",
+                         "pgCode": "CANCEL_REJECTED", "pgMessage": "카드사에서 취소를 거절했습니다."}, "PAID", "CANCELLED"),
+    ("toss", 400, {"code": "REFUND_REJECTED", "message": "환불이 거절됐습니다. 결제사에 문의 부탁드립니다."},
+     "DONE", "CANCELED"),
+])
+def test_a_refused_cancel_answers_as_the_pg_does_and_leaves_the_money_where_it_was(site, pg, status, body, held,
+                                                                                   cancelled):
+    cancel, pg_status = _paid_and_cancel(site, pg)
+    faults.arm(site, pg, "cancel", "refused")
+    resp = cancel()
+    assert (resp.status_code, resp.json()) == (status, body)
+    assert pg_status() == held                                         # nothing was refunded
+    assert cancel().status_code == 200 and pg_status() == cancelled    # the one use is spent
+    if pg == "portone_v2":
+        from tests.test_emu_portone_v2_schema import validate
+        validate(body, "CancelPaymentError")                           # PortOne's own schema
+
+
+def test_refused_is_only_for_cancel_endpoints(site):
+    resp = requests.post(site.url + "/emulator/faults", json={"pg": "toss", "target": "confirm", "kind": "refused"},
+                         timeout=10)
+    assert resp.status_code == 400 and "refused is for the cancel endpoints" in resp.json()["message"]
+    assert faults.faults(site) == []
+
+
 def test_toss_confirm_timeout_before_acting_leaves_the_payment_unconfirmed(quick):
     site = quick
     order = site.order("toss")

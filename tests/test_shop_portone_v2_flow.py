@@ -314,4 +314,31 @@ def test_a_webhook_answered_503_when_portone_cannot_be_asked_is_settled_by_the_r
     faults.clear(en)
     en.advance_clock(61)     # PortOne retries a failed webhook after 1 minute
     assert until(lambda: status(en, o["order_id"]) == "paid")
-    assert answers() == [503, 200]
+    # Transaction.Ready's retry goes first (one delivery at a time to the shop) and may settle the order
+    # before Transaction.Paid's retry is answered: wait for that answer too.
+    assert until(lambda: answers() == [503, 200])
+
+
+def test_a_cancel_the_pg_refuses_stays_owed_until_reconcile_gets_it_through(en):
+    """The shop refuses a payment of the wrong amount and must cancel it; PortOne answers 502 PG_PROVIDER (the
+    card company refused). The shop keeps the cancel as owed, says why in the PG's words, and reconcile gets it
+    through once the PG accepts; only then is nothing held at PortOne for this order."""
+    o = order(en, prepare=False)
+    faults.arm(en, "portone_v2", "cancel", "refused", count=0)
+    drv.pay(en, request=request_for(en, o, amount=100, noticeUrls=None))
+    body = complete(en, o["order_id"]).json()
+    assert body["status"] == "forged"
+    assert drv.Api(en).payment(o["order_id"])["status"] == "PAID"          # still held at PortOne
+    pending = steps(en, o["order_id"])["portone_v2.cancel_pending"]
+    assert pending["verdict"] == "fail" and "PG_PROVIDER" in pending["summary"]
+    runner = en.app.test_cli_runner()
+    audit = runner.invoke(args=["audit"])
+    assert audit.exit_code == 1 and o["order_id"] in audit.output          # money held for a refused order
+    out = runner.invoke(args=["reconcile", "--lang", "en"]).output
+    assert "0 done, 1 still pending" in out and drv.Api(en).payment(o["order_id"])["status"] == "PAID"
+    faults.clear(en)
+    out = runner.invoke(args=["reconcile", "--lang", "en"]).output
+    assert "1 done, 0 still pending" in out
+    assert drv.Api(en).payment(o["order_id"])["status"] == "CANCELLED"
+    assert status(en, o["order_id"]) == "forged"                           # still payable by its buyer
+    assert runner.invoke(args=["audit"]).exit_code == 0

@@ -117,8 +117,10 @@ def cancel(flow, imp_uid):
         try:
             after = client.cancel(imp_uid, "Not kept by the shop: the payment did not settle its order",
                                   payment.cancellable)
-        except PGRefused:
+        except PGRefused as refusal:
             after = client.get_payment(imp_uid)   # refused: perhaps cancelled meanwhile; look again
+            if after.status != "cancelled" and after.cancellable > 0:
+                raise refusal                     # still held: PortOne's own words say why
     if after.status == "cancelled" or after.cancellable <= 0:
         return "done"
     raise PGRefused("cancel", 200, 1, "the payment is still paid after the cancel")
