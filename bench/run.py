@@ -44,8 +44,8 @@ class Server:
         self.env.update(HOST="127.0.0.1", PORT="0", EMULATOR_PORT="0", BIND="", WEB_CONCURRENCY=str(workers),
                         EMULATOR_WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads),
                         SHOP_DATABASE=self.shop_db, EMULATOR_DATABASE=self.emulator_db, PORTONE_MODE="emulator",
-                        TOSS_MODE="emulator", MOUNT_EMULATOR="1", EMULATOR_URL="", SITE_URL="",
-                        PYTHONDONTWRITEBYTECODE="1", SERVE_STOP_WITH_PID=str(os.getpid()))
+                        PORTONE_V2_MODE="emulator", TOSS_MODE="emulator", MOUNT_EMULATOR="1", EMULATOR_URL="",
+                        SITE_URL="", PYTHONDONTWRITEBYTECODE="1", SERVE_STOP_WITH_PID=str(os.getpid()))
         self.env.update(env or {})
         self.proc = None
         self.url = self.emulator_url = None

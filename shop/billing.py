@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 import i18n
 from i18n import msg
 
-from . import catalog, orders, settle, steps
+from . import catalog, orders, privacy, settle, steps
 from .db import get_db, transaction
 from .orders import Status
 from .views import customer_key
@@ -99,7 +99,7 @@ def flows_of(customer, sdk, limit=20):
 def owned(order_id, sdk):
     """The session customer's order of this kind, or None (another customer's order is never found)."""
     order = orders.get(order_id)
-    if order is None or order["sdk"] != sdk or order["customer_key"] != customer_key():
+    if order is None or order["sdk"] != sdk or not privacy.owns(order):
         return None
     return order
 

@@ -12,14 +12,18 @@ from .db import transaction
 def prune(days, now=None):
     """Delete every settled order created more than `days` days ago, with its steps and coupon
     redemptions. Open orders (pending, awaiting a deposit, unknown) are kept for reconciliation.
-    Returns (orders deleted, steps deleted)."""
+    Also kept: an order with a cancel the shop still owes (pg_cancels not done) and a card registration whose
+    billing key is saved. Returns (orders deleted, steps deleted)."""
     cutoff = (now or time.time()) - days * 86400
     final = ",".join("?" * len(orders.FINAL))
-    old = f"SELECT id FROM orders WHERE created_at < ? AND status IN ({final})"
+    old = (f"SELECT id FROM orders WHERE created_at < ? AND status IN ({final})"
+           " AND id NOT IN (SELECT order_id FROM pg_cancels WHERE state != 'done')"
+           " AND id NOT IN (SELECT order_id FROM billing_keys)")
     args = [cutoff, *orders.FINAL]
     with transaction() as db:
         deleted_steps = db.execute(f"DELETE FROM steps WHERE order_id IN ({old})", args).rowcount
         db.execute(f"DELETE FROM coupon_redemptions WHERE order_id IN ({old})", args)
+        db.execute(f"DELETE FROM pg_cancels WHERE order_id IN ({old})", args)
         deleted_orders = db.execute(f"DELETE FROM orders WHERE id IN ({old})", args).rowcount
     return deleted_orders, deleted_steps
 

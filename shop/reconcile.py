@@ -44,16 +44,15 @@ class Result:
         return self.left is None and self.after != self.before
 
 
-def run(pg=None, older_than=0.0, abandon_after=ABANDON_AFTER_S, days=LOOK_BACK_DAYS):
-    """Retry every cancel the shop owes, then reconcile every order of the last `days` days, of any status
-    (a late or second payment may reach the PG for a settled or given-up order). Returns [Result]."""
+def run(pg=None, older_than=0.0, abandon_after=ABANDON_AFTER_S, days=LOOK_BACK_DAYS, statuses=tuple(orders.Status)):
+    """Retry every cancel the shop owes, then reconcile every order of the last `days` days in `statuses` (by
+    default any: a late or second payment may reach the PG for a settled or given-up order). Returns [Result]."""
     results = []
     for row in orders.cancels(states=("pending",)):
         if pg in (None, row["pg"]):
             order = orders.get(row["order_id"])
             results.append(_one(order, "cancel", lambda o, pid=row["payment_id"], p=row["pg"]: _retry(o, p, pid)))
     since = time.time() - days * 86400
-    statuses = tuple(orders.Status)
     for order in orders.open_orders(pg, older_than, statuses=statuses, since=since):
         results.append(_one(order, "settle", lambda o: providers.get(o["pg"]).flow.reconcile(o, abandon_after)))
     return results
@@ -195,8 +194,11 @@ def audit_command(pg, days):
 
 @bp.post("/flows/reconcile")
 def reconcile_now():
-    """The button on /flows: reconcile every order now, then show what happened."""
-    results = run(abandon_after=current_app.config.get("RECONCILE_ABANDON_AFTER_S", ABANDON_AFTER_S))
+    """The button on /flows: reconcile the orders that can still be paid, and the cancels the shop owes, now;
+    then show what happened. (Anyone may press it: settled orders are left to `flask reconcile`, so a press
+    costs one PG call per open order, and adds nothing to a settled order's log.)"""
+    results = run(abandon_after=current_app.config.get("RECONCILE_ABANDON_AFTER_S", ABANDON_AFTER_S),
+                  statuses=orders.PAYABLE)
     flash(summary(results), "reconcile")
     for r in results:
         flash(line(r), "reconcile-item")

@@ -5,7 +5,7 @@ import sqlite3
 import secrets
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request, session
+from flask import Blueprint, abort, jsonify, render_template, request, session, url_for
 from flask_babel import lazy_gettext
 from flask_babel import gettext as _
 
@@ -126,7 +126,7 @@ def product_name(order):
 
 
 # What the page reported when the buyer left the PG's window without paying: the callback's error_code
-# (PortOne) or the rejected promise's code (Toss). A closed window has its own words.
+# (PortOne V1), the pgCode of V2's answer, or the rejected promise's code (Toss). A closed window has its own words.
 CLOSED_WINDOW = {"F400": "결제포기", "USER_CANCEL": "", "PAY_PROCESS_CANCELED": ""}
 
 
@@ -163,7 +163,8 @@ def _window_word(data):
     if not isinstance(code, str) or not code:
         return None
     text = str(text or "")[:200]
-    if code in CLOSED_WINDOW and CLOSED_WINDOW[code] in text:
+    # PortOne V2 names the PG's own code beside its generic one (FAILURE_TYPE_PG, pgCode PAY_PROCESS_CANCELED).
+    if any(c in CLOSED_WINDOW and CLOSED_WINDOW[c] in text for c in (code, data.get("pgCode"))):
         return msg("The buyer closed the payment window, so nothing was charged. The order can still be paid.")
     return msg("Nothing was charged: the payment window reported %(code)s (“%(message)s”). The order can "
                "still be paid.", code=code, message=text)
@@ -253,6 +254,21 @@ def _order_fields(pg, data, sdk):
                                  field=key, limit=limit)
         fields[key] = value.strip()
     return fields, None
+
+
+def answer_json(answer):
+    """A flow's settle.Answer as the page's JSON; a browser that did not place the order learns its status only
+    (the reason can name the buyer's virtual account)."""
+    order = answer.order
+    mine = privacy.owns(order)
+    body = {"status": order["status"], "order_id": order["id"],
+            "message": i18n.render(answer.message or order["reason"]) if mine else
+            _("This order was placed in another browser, so only its status is shown here."),
+            "result_url": url_for("shop.order_result", order_id=order["id"]),
+            "flow_url": url_for("flows.flow", order_id=order["id"])}
+    if answer.error:
+        body["error"] = answer.error
+    return jsonify(body), answer.http_status
 
 
 def order_view(order):

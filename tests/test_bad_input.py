@@ -17,6 +17,7 @@ from shop import orders
 from shop.db import get_db
 from tests.drivers import portone as portone_driver
 from tests.drivers import toss as toss_driver
+from tests.drivers.emulator import console_token
 
 EXAMPLES = 20     # per route that takes a body or path parameters; all routes together stay under a minute
 PAGE_EXAMPLES = 6  # per GET route without path parameters (only the query string varies)
@@ -552,9 +553,10 @@ def test_emulated_toss_refuses_impossible_amounts_in_its_own_codes(site, amount,
 @pytest.mark.parametrize("form", [{"advance": "Infinity"}, {"advance": "nan"}, {"advance": "1e400"},
                                   {"advance": "1e20"}, {"advance": str(2 ** 64)}])
 def test_the_emulator_clock_refuses_impossible_moves(site, form):
-    resp = site.http.post(site.url + "/emulator/clock", data=form, headers={"Accept": "application/json"},
-                          timeout=10)
-    assert resp.status_code in (400, 403)           # a form needs the console's token; JSON is checked below
+    token = console_token(site.get("/emulator/").text)      # the console's own form, as the dashboard posts it
+    resp = site.http.post(site.url + "/emulator/clock", data={**form, "csrf_token": token},
+                          headers={"Accept": "application/json"}, timeout=10)
+    assert resp.status_code == 400 and resp.json()["message"]
     as_json = site.http.post(site.url + "/emulator/clock", timeout=10, data='{"advance": %s}' % form["advance"],
                              headers={"Content-Type": "application/json"})
     assert as_json.status_code == 400 and as_json.json()["message"]

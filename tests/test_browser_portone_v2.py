@@ -71,10 +71,17 @@ def test_promise_mode_decline_is_explained(page):
 
 
 def test_promise_mode_close_pays_nothing(page):
+    """As with V1: the column, the result page and the flows list say the buyer closed the window."""
     choose(checkout(page), "close")
     result = page.locator("#portone-v2-result")
-    expect(result.locator(".portone-verdict")).to_have_text("Waiting for the payment")
+    expect(result.locator(".portone-verdict")).to_have_text("Not paid: nothing was charged")
     expect(result).to_contain_text("Nothing was charged")
+    oid = order_id(page)
+    assert drv.Api(page.site).payment(oid)["status"] == "READY"                     # nothing paid at PortOne
+    assert page.site.get(f"/api/flows/{oid}").json()["order"]["status"] == "pending"   # still payable
+    page.locator("#portone-v2-result .portone-result-link").click()
+    expect(page.locator("#result-reason")).to_contain_text("The buyer closed the payment window, so nothing was "
+                                                           "charged.")
 
 
 def test_virtual_account_then_deposit_now_on_the_dashboard(page):

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from tests.drivers import portone, toss
+from tests.drivers import portone, portone_v2, toss
 from tests.drivers.emulator import console_token, deliveries, until
 
 EVIL = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Accept": "text/html"}
@@ -81,6 +81,13 @@ def test_the_consoles_own_forms_work_and_say_what_they_did(site, vbank):
     assert f"Deposited: {vbank} is now paid; its webhook is queued." in done.text
     assert f'href="{site.url}/flows/{merchant_uid}"' in done.text            # the flow it changed
     assert portone.Api(site).payment(vbank)["status"] == "paid"
+    v2 = portone_v2.pay(site, request=portone_v2.payment_request(site, pay_method="VIRTUAL_ACCOUNT"))
+    payment_id = v2["response"]["paymentId"]
+    done = http.post(f"{site.url}/emulator/portone-v2/console/transactions/{v2['txId']}/deposit?lang=en",
+                     headers=browser, data={"csrf_token": token}, timeout=10)       # PortOne V2's button says it too
+    assert f"Deposited: {payment_id} is now PAID; its webhook is queued." in done.text
+    assert f'href="{site.url}/flows/{payment_id}"' in done.text
+    assert portone_v2.Api(site).payment(payment_id)["status"] == "PAID"
     moved = http.post(site.url + "/emulator/clock?lang=en", data={"advance": "600", "csrf_token": token},
                       headers=browser, timeout=10)
     assert "The clock moved 10 minutes ahead: it is now 20" in moved.text and " KST." in moved.text
@@ -117,6 +124,14 @@ def test_the_console_password(site, vbank):
     assert requests.post(site.url + "/emulator/clock", json={"advance": 600}, timeout=10).status_code == 401
     deposit = requests.post(f"{site.url}/emulator/portone/payments/{vbank}/deposit", json={}, timeout=10)
     assert deposit.status_code == 401
+    v2 = portone_v2.pay(site)                                                # every PG's console buttons
+    for path in (f"/portone-v2/console/transactions/{v2['txId']}/cancel",
+                 f"/portone-v2/console/transactions/{v2['txId']}/deposit",
+                 f"/portone-v2/console/transactions/{v2['txId']}/approve-pending", "/portone/nightly-cancel"):
+        assert requests.post(site.url + "/emulator" + path, json={"enabled": True}, timeout=10).status_code == 401
+    assert portone_v2.Api(site).payment(v2["response"]["paymentId"])["status"] == "PAID"   # not cancelled
+    assert requests.get(site.url + "/emulator/portone/nightly-cancel", auth=("x", "correct horse"),
+                        timeout=10).json()["enabled"] is False
     assert clock_offset_with(site, ("x", "correct horse")) == 0
     assert portone.Api(site).payment(vbank)["status"] == "ready"           # the REST API needs no console password
     moved = requests.post(site.url + "/emulator/clock", json={"advance": 600}, auth=("x", "correct horse"),

@@ -251,6 +251,9 @@ def test_list_filters_and_pages(site, api):
                 {"filter": "PAID"}):
         refused(api.get("/payments", params={"requestBody": json.dumps(bad)}), 400, "INVALID_REQUEST")
     refused(api.get("/payments", params={"requestBody": "{"}), 400, "INVALID_REQUEST")
+    for hostile in ("[" * 2000 + "]" * 2000, '{"page": {"number": NaN}}',
+                    '{"page": {"number": %d}}' % 2 ** 70):        # the JSON rules of every body, in the query too
+        refused(api.get("/payments", params={"requestBody": hostile}), 400, "INVALID_REQUEST")
 
 
 # --- manual confirm -----------------------------------------------------------------------------
@@ -299,10 +302,11 @@ def test_webhooks_are_signed_with_every_active_secret(site, receiver):
 def test_notice_urls_override_the_console_url(site, receiver):
     other = Receiver().allowed_by(site)
     try:
-        drv.paid(site, noticeUrls=[other.url])
+        payment_id = drv.paid(site, noticeUrls=[other.url])
         assert [b["type"] for b in other.wait_for(2)] == ["Transaction.Ready", "Transaction.Paid"]
     finally:
         other.close()
+    assert {d["url"] for d in deliveries(site, payment_id)} == {other.url}   # recorded as they are queued
     assert receiver.hits == []
 
 
@@ -329,8 +333,9 @@ def test_cancel_webhooks_carry_the_cancellation_id(site, api, receiver):
     assert [b["type"] for b in bodies] == ["Transaction.Ready", "Transaction.Paid", "Transaction.PartialCancelled",
                                            "Transaction.Cancelled"]
     assert [b["data"].get("cancellationId") for b in bodies[2:]] == [partial["id"], full["id"]]
-    api.cancel(drv.paid(site), skipWebhook=True)
-    assert len(receiver.wait_for(6)) == 6 and receiver.bodies()[-1]["type"] == "Transaction.Paid"
+    quiet = drv.paid(site)
+    api.cancel(quiet, skipWebhook=True)
+    assert [d["event"] for d in deliveries(site, quiet)] == ["Transaction.Ready", "Transaction.Paid"]  # no Cancelled
 
 
 def test_resend_webhook(site, api, receiver):

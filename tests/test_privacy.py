@@ -98,3 +98,27 @@ def test_a_stranger_cannot_report_browser_events_into_someone_elses_flow(site):
     assert not [s for s in steps if s["reported"]]                       # nothing of the stranger's was stored
     result = site.get(f"/orders/{order['order_id']}?lang=en").text
     assert "Waiting for the payment" in result and "nothing was charged" not in result
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_strangers_callback_words_never_explain_the_buyers_order(site, method):
+    """PortOne's callback and m_redirect_url take anyone's merchant_uid (order ids are public): a stranger's
+    error_msg is logged as what was received, but never becomes the words of the buyer's result page or the
+    flows list."""
+    order = site.order("portone")
+    stranger = requests.Session()
+    page = stranger.get(site.url + "/", timeout=10).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    said = {"merchant_uid": order["order_id"], "error_code": "F999", "error_msg": "CALL 010-9999-0000 NOW"}
+    if method == "GET":
+        stranger.get(site.url + "/payments/complete", params=said, timeout=10)
+    else:
+        stranger.post(site.url + "/payments/complete", json=said, headers={"X-CSRF-Token": token}, timeout=10)
+    result = site.get(f"/orders/{order['order_id']}?lang=en").text
+    assert "CALL 010-9999-0000" not in result and "Waiting for the payment" in result
+    row = next(r for r in site.get("/api/flows?lang=en").json()["flows"] if r["id"] == order["order_id"])
+    assert (row["shown"], row["word"]) == ("pending", "")
+    assert site.get(f"/api/flows/{order['order_id']}/steps").json()["status"] == "pending"
+    # the buyer's own browser reporting the same is believed as an explanation (it never moves the order)
+    site.get("/payments/complete", params=said)
+    assert "CALL 010-9999-0000" in site.get(f"/orders/{order['order_id']}?lang=en").text

@@ -215,6 +215,11 @@ def test_reconcile_button_on_flows_settles_and_says_how(en):
     assert f"{t_order['order_id']} (Toss Payments): Waiting for the payment → Paid and verified" in result
     assert "reconcile-result" not in site.get("/flows").text   # shown once
     assert [status(site, o["order_id"]) for o in (p_order, t_order)] == ["paid", "paid"]
+    # Pressed again (anyone may): settled orders are `flask reconcile`'s, their logs do not grow.
+    logged = [len(site.get(f"/api/flows/{o['order_id']}").json()["steps"]) for o in (p_order, t_order)]
+    again = site.http.post(site.url + "/flows/reconcile", data={"csrf_token": token}, timeout=30)
+    assert "Checked 0 orders" in again.text
+    assert [len(site.get(f"/api/flows/{o['order_id']}").json()["steps"]) for o in (p_order, t_order)] == logged
 
 
 def test_reconcile_button_needs_the_csrf_token(en):

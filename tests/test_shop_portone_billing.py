@@ -86,3 +86,23 @@ def test_another_buyer_cannot_claim_or_charge_a_portone_registration(site):
     assert stranger.post("/portone/billing/charge", data={"plan": "basic"}).status_code == 400
     assert stranger.post(f"/portone/billing/charges/{order_id}/cancel", data={}).status_code == 404
     assert order_json(site, order_id)["status"] == "paid"
+    paid = drv.Api(site).get("/payments/status/paid").json()["response"]["list"]
+    held = [p for p in paid if p["customer_uid"] == reg["customer_uid"] and p["amount"] > 0]
+    assert [p["merchant_uid"] for p in held] == [order_id]           # the buyer's one charge, still paid at PortOne
+
+
+def test_a_callback_naming_a_card_registration_settles_nothing(site):
+    """The registration's id is public on /flows: a page callback (or m_redirect_url) naming it with its 0-won
+    issue payment is not a payment of an order, and leaves the registration to its own callback."""
+    reg = site.post("/portone/billing/registrations", json={}).json()
+    params = {"pg": reg["pg"], "pay_method": "card", "merchant_uid": reg["merchant_uid"], "name": reg["name"],
+              "amount": 0, "customer_uid": reg["customer_uid"]}
+    imp_uid = drv.decide(site, drv.open_window(site, params).json()["imp_uid"]).json()["rsp"]["imp_uid"]
+    posted = site.post("/payments/complete", json={"imp_uid": imp_uid, "merchant_uid": reg["merchant_uid"]})
+    assert posted.status_code == 404
+    assert site.get("/payments/complete", params={"imp_uid": imp_uid, "merchant_uid": reg["merchant_uid"]}) \
+        .status_code == 404
+    assert order_json(site, reg["order_id"])["status"] == "pending"            # not "paid"
+    answer = site.post("/portone/billing/registered", json={"imp_uid": imp_uid, "merchant_uid": reg["merchant_uid"]})
+    assert answer.json() == {"status": "registered", "registered": True}       # the card is registered after all
+    assert site.app.test_cli_runner().invoke(args=["audit"]).exit_code == 0

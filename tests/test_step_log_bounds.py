@@ -110,3 +110,26 @@ def test_prune_deletes_old_settled_flows_with_their_steps(site):
 
     bad = site.app.test_cli_runner().invoke(args=["prune", "--days", "-1"])
     assert bad.exit_code != 0 and "-1" in bad.output
+
+
+def test_prune_keeps_what_the_shop_still_owes_or_keeps(site):
+    """An old settled order with a cancel the shop still owes, or a registration whose card is saved, stays; one
+    whose cancel is done goes with its cancel record (prune never fails on them)."""
+    owed, done, plain, card = (site.order("portone") for _ in range(4))
+    with site.app.app_context():
+        orders.cancel_needed("portone", "imp_owed", owed["order_id"], "not kept")
+        orders.cancel_needed("portone", "imp_done", done["order_id"], "not kept")
+        orders.cancel_state("portone", "imp_done", "done")
+        db = get_db()
+        db.execute("INSERT INTO billing_keys (customer_key, pg, billing_key, order_id, created_at) VALUES"
+                   " ('cust', 'portone', 'cuid-x', ?, 0)", (card["order_id"],))
+        ids = [o["order_id"] for o in (owed, done, plain, card)]
+        db.execute("UPDATE orders SET status = 'forged', created_at = ? WHERE id IN (?, ?, ?, ?)",
+                   (time.time() - 40 * 86400, *ids))
+        db.commit()
+    result = site.app.test_cli_runner().invoke(args=["prune", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    with site.app.app_context():
+        left = {r["id"] for r in get_db().execute("SELECT id FROM orders")}
+        assert left == {owed["order_id"], card["order_id"]}
+        assert [c["payment_id"] for c in orders.cancels()] == ["imp_owed"]

@@ -1,7 +1,7 @@
 """Plain words for the step log: phase and actor names, one line per step, the PG's doc page, PG differences."""
 import re
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 
 import i18n
 
@@ -378,13 +378,17 @@ def verdict_of(status):
 
 def difference(phase, a, b):
     """The compare page's line for a phase of two orders' flows: PortOne V1 against V2, Toss SDK v1 against v2,
-    else PortOne against Toss."""
+    PortOne V1 against Toss; any other pair (PortOne V2 against Toss) in each PG's own words of the phase."""
     pgs = {a["pg"], b["pg"]} if a is not None and b is not None else set()
     if pgs == {"portone", "portone_v2"}:
         return str(DIFFERENCES_V1_V2[phase])
     if pgs == {"toss"}:
         return str(TOSS_SDK_DIFFERENCES[phase])
-    return str(DIFFERENCES[phase])
+    if len(pgs) < 2 or pgs == {"portone", "toss"}:
+        return str(DIFFERENCES[phase])
+    from .walkthrough import PLAN      # what each PG does in the phase (the walkthrough's plan)
+    return gettext("%(a)s: %(a_does)s %(b)s: %(b_does)s", a=providers.get(a["pg"]).title,
+                   a_does=str(PLAN[phase][a["pg"]]), b=providers.get(b["pg"]).title, b_does=str(PLAN[phase][b["pg"]]))
 
 
 def _by_prefix(table, name):

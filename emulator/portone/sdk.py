@@ -285,6 +285,7 @@ def slip(imp_uid):
 
 
 @bp.route("/nightly-cancel", methods=["GET", "POST"])
+@console.console_route
 def nightly_cancel():
     """The switch of the PG's test-mode nightly cancel: GET reads it, POST {"enabled": true|false} sets it."""
     if request.method == "POST":

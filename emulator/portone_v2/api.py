@@ -5,6 +5,8 @@ import json
 
 from flask import current_app, request
 
+import webjson
+
 from . import bp, store
 
 STATUS = {  # each error type's HTTP status, as PortOne's OpenAPI schema gives it (x-portone-status-code)
@@ -21,7 +23,6 @@ PAYMENT_STATUSES = ("READY", "PENDING", "VIRTUAL_ACCOUNT_ISSUED", "PAID", "FAILE
 METHOD_TYPES = ("CARD", "TRANSFER", "VIRTUAL_ACCOUNT", "GIFT_CERTIFICATE", "MOBILE", "EASY_PAY",
                 "CONVENIENCE_STORE", "CRYPTO")
 MAX_PAGE_SIZE = 1000
-INT64_MAX = 2 ** 63 - 1     # the schema's int64 (and SQLite's INTEGER)
 NOT_FOUND = "결제 건이 존재하지 않습니다."
 
 
@@ -54,7 +55,7 @@ def integer(data, name, required=False, minimum=0):
         if required:
             raise Invalid(f"{name}은(는) 필수 입력 항목입니다.")
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= INT64_MAX:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= webjson.INT64[1]:
         raise Invalid(f"{name}은(는) {minimum} 이상의 정수(int64)여야 합니다.")
     return value
 
@@ -195,7 +196,7 @@ def list_payments():
     raw = request.args.get("requestBody")
     if raw is not None:
         try:
-            data = json.loads(raw)
+            data = webjson.loads(raw)     # the same rules as every JSON body (depth, int64, no NaN)
         except ValueError:
             raise Invalid("requestBody는 JSON이어야 합니다.") from None
         if not isinstance(data, dict):

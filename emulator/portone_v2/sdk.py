@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request, url_for)
 from flask_babel import lazy_gettext as _l
 
-from .. import cors
+from .. import console, cors
 from ..portone.sdk import money
 from . import bp, store
 
@@ -294,31 +294,42 @@ def decide(tx_id):
 
 # --- the console (dashboard buttons) -------------------------------------------------------------
 
-def _console_answer(row):
+def _console_answer(row, done):
+    """A dashboard button's answer: the payment as JSON, or a confirmation (with a link to the flow it changed)
+    and back to the dashboard; row None: the payment's state did not allow it, nothing changed."""
     if request.is_json or request.accept_mimetypes.best == "application/json":
         if row is None:
             return jsonify(error="NOT_ALLOWED", message="The payment is not in a state that allows this."), 409
         return jsonify(payment=store.to_api(row))
+    if row is None:
+        console.done(_l("Nothing changed: the payment is not in a state that allows this."))
+    else:
+        console.done(done % {"payment_id": row["payment_id"], "status": row["status"]}, row["payment_id"])
     return redirect(url_for("dashboard.index"))
 
 
 @bp.post("/console/transactions/<tx_id>/deposit")
+@console.console_route
 def deposit(tx_id):
     """Dashboard: the buyer paid into the issued virtual account (PAID, webhook)."""
     if store.transaction(tx_id) is None:
         abort(404)
-    return _console_answer(store.deposit(tx_id))
+    return _console_answer(store.deposit(tx_id),
+                           _l("Deposited: %(payment_id)s is now %(status)s; its webhook is queued."))
 
 
 @bp.post("/console/transactions/<tx_id>/approve-pending")
+@console.console_route
 def approve_pending(tx_id):
     """Dashboard: the PG approves a PAY_PENDING payment (PAID, webhook)."""
     if store.transaction(tx_id) is None:
         abort(404)
-    return _console_answer(store.settle_pending(tx_id))
+    return _console_answer(store.settle_pending(tx_id),
+                           _l("The PG approved %(payment_id)s: it is now %(status)s; its webhook is queued."))
 
 
 @bp.post("/console/transactions/<tx_id>/cancel")
+@console.console_route
 def console_cancel(tx_id):
     """Dashboard: the merchant cancels the rest of the payment from PortOne's console (trigger CONSOLE)."""
     row = store.transaction(tx_id)
@@ -330,7 +341,8 @@ def console_cancel(tx_id):
         row = store.transaction(tx_id)
     except store.Refused:
         row = None
-    return _console_answer(row)
+    return _console_answer(row, _l("Cancelled from the console: %(payment_id)s is now %(status)s; its webhook "
+                                   "is queued."))
 
 
 @bp.get("/sdk-test")

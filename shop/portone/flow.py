@@ -10,7 +10,7 @@ import contextlib
 
 from i18n import msg
 
-from .. import billing, orders, settle, steps
+from .. import billing, orders, privacy, settle, steps
 from ..http import PGError, PGNotFound, PGRefused, PGUnknown, trouble
 from ..orders import Status
 from . import client, verify
@@ -131,11 +131,14 @@ def cancel(flow, imp_uid):
 def returned(flow, order, imp_uid, error_code, error_msg):
     """The browser came back (callback or redirect). Its success or error is only a hint: the shop asks PortOne."""
     if error_code:
+        said = {"error_code": str(error_code)[:40], "error_msg": str(error_msg)[:200]}
+        # Anyone can post a callback for a public order id: only the buyer's own browser's words may later
+        # explain the order on its pages (shop.views.browser_words reads exchange.browser).
         flow.record("browser_error", msg("The payment window reported error %(code)s: “%(message)s” (not trusted "
-                                         "either way: the shop asks PortOne)", code=str(error_code)[:40],
-                                         message=str(error_msg)[:200]),
+                                         "either way: the shop asks PortOne)", code=said["error_code"],
+                                         message=said["error_msg"]),
                     phase="return", kind="browser", frm="browser", reported=True,
-                    exchange={"browser": {"error_code": str(error_code)[:40], "error_msg": str(error_msg)[:200]}})
+                    exchange={"browser": said} if privacy.owns(order) else None)
     if imp_uid is None or imp_uid == "":
         if not error_code:
             flow.record("refused", msg("No imp_uid and no error: nothing to look up"), phase="verify",

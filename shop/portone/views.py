@@ -14,7 +14,7 @@ import i18n
 from i18n import msg
 
 from .. import billing as shop_billing
-from .. import config, orders, privacy, settle, steps
+from .. import config, orders, settle, steps
 from .. import views as shop_views
 from ..catalog import N_
 from ..security import csrf_exempt
@@ -85,7 +85,7 @@ def complete():
                 exchange={"request": {"method": "POST", "url": request.path, "body": data}})
     with steps.bound(flow):
         answer = _returned(flow, order, data.get("imp_uid"), data.get("error_code"), data.get("error_msg"))
-    return _json(answer)
+    return shop_views.answer_json(answer)
 
 
 @bp.get("/payments/complete")
@@ -144,21 +144,8 @@ def _portone_order(merchant_uid):
     if not isinstance(merchant_uid, str) or not PAYMENT_ID.match(merchant_uid):
         return None
     order = orders.get(merchant_uid)
-    return order if order is not None and order["pg"] == "portone" else None
-
-
-def _json(answer):
-    """The answer to the page; a browser that did not place the order learns its status only."""
-    order = answer.order
-    mine = privacy.owns(order)
-    body = {"status": order["status"], "order_id": order["id"],
-            "message": i18n.render(answer.message or order["reason"]) if mine else
-            _("This order was placed in another browser, so only its status is shown here."),
-            "result_url": url_for("shop.order_result", order_id=order["id"]),
-            "flow_url": url_for("flows.flow", order_id=order["id"])}
-    if answer.error:
-        body["error"] = answer.error
-    return jsonify(body), answer.http_status
+    # A card registration (sdk billing-auth) is settled only by its own callback, never as a payment.
+    return order if order is not None and order["pg"] == "portone" and order["sdk"] != "billing-auth" else None
 
 
 # --- automatic payments (the subscription page) -------------------------------------------------------

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
 
-import i18n
 from i18n import msg
 
 from .. import config, steps
@@ -90,7 +89,7 @@ def complete():
                 exchange={"request": {"method": "POST", "url": request.path, "body": data}})
     with steps.bound(flow):
         answer = portone_v2.returned(flow, order, _short(data.get("code")), _short(data.get("message")))
-    return _json(answer)
+    return shop_views.answer_json(answer)
 
 
 @bp.get("/portone-v2/complete")
@@ -184,14 +183,3 @@ def _payment_id(body):
     data = body.get("data")
     value = data.get("paymentId") if isinstance(data, dict) else body.get("payment_id")
     return value if isinstance(value, str) and len(value) <= 200 else None
-
-
-def _json(answer):
-    order = answer.order
-    body = {"status": order["status"], "order_id": order["id"],
-            "message": i18n.render(answer.message or order["reason"]),
-            "result_url": url_for("shop.order_result", order_id=order["id"]),
-            "flow_url": url_for("flows.flow", order_id=order["id"])}
-    if answer.error:
-        body["error"] = answer.error
-    return jsonify(body), answer.http_status

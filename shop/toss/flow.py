@@ -172,18 +172,21 @@ def _refused(flow, order, payment_key, error):
     """Toss refused the confirm. The order follows Toss's record of it, never the refusal alone."""
     flow.record("confirm_refused", msg("Toss refused the confirmation: %(code)s (%(message)s)", code=error.code,
                                        message=error.message), phase="approve", verdict="fail")
-    try:
-        asked = _ask_by_order(flow, order)
-    except PGError:
-        asked = None
-    if asked is not None and asked.payment_key != payment_key:
+    asked = _look_up(flow, order)
+    if asked is None:
+        # Toss has no payment for this order (or could not say): the refused key was not the buyer's payment.
+        # Anyone can open /success with a public order id, so the order stays as it is for the honest return.
+        flow.record("no_payment", msg("Toss has no payment for this order: the refused return changes nothing, "
+                                      "the order stays open"), phase="verify", kind="check", verdict="fail")
+        return settle.Verdict(settle.Outcome.NOT_OURS, (), payment_key, "")
+    if asked.payment_key != payment_key:
         # e.g. NOT_FOUND_PAYMENT_SESSION for a paymentKey copied from another order: the buyer's own payment
         # is untouched, so the order stays open for the honest redirect.
         flow.record("check_payment_key", msg("The return address named another order's payment: this order stays "
                                              "open"), phase="verify", kind="check", verdict="fail",
                     expected=asked.payment_key, actual=payment_key)
         return settle.Verdict(settle.Outcome.NOT_OURS, (), payment_key, "")
-    if asked is not None and asked.status not in ("READY", "IN_PROGRESS"):
+    if asked.status not in ("READY", "IN_PROGRESS"):
         return settle_from(flow, order, asked, payment_key)
     # This attempt is over: Toss will not confirm it, and lets it expire. The order may be paid again.
     settle.move(flow, order, verify.UNSETTLED, Status.FAILED, verify.explain(error.code))

@@ -20,7 +20,9 @@
                                                       message: response.message || null});
       })
       .then(function (res) {
-        show(res.data.message || text.network, res.data.status);
+        // An order still open after a failure in the window: nothing was charged (the server's message says why).
+        var shown = res.data.status === "pending" && failed ? "not_charged" : res.data.status;
+        show(res.data.message || text.network, shown);
         links(res.data);
       })
       .catch(function () { show(text.network); })
